@@ -1,0 +1,142 @@
+"""``python -m graph build``: the whole graph from data/ and the loaders, atomically.
+
+The loaders run in order (curated facts first); their records are merged by id
+and by shared external identifiers (``xrefs``), validated as one batch, and
+written with ``replace=True``. On the embedded store that builds a new file and
+swaps it in; on Neo4j it is one transaction. Either way a failed build leaves
+the previous graph serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from graph.model import Batch, EdgeRecord, NodeRecord, edge_id, validate
+from graph.settings import Settings
+from graph.store.base import GraphStore, WriteResult
+from loaders import LOADERS
+from loaders.base import Context, LoadReport
+
+LIST_PROPS = ("sources", "aliases", "roles", "xrefs", "cpc", "eccn")
+
+
+def run_loaders(
+    raw_dirs: Sequence[Path], loaders: Sequence[ModuleType] = LOADERS, progress: Callable[[str], None] = lambda m: None
+) -> tuple[list[NodeRecord], list[EdgeRecord], list[LoadReport]]:
+    """Run each loader; return all records and each loader's report."""
+    nodes: list[NodeRecord] = []
+    edges: list[EdgeRecord] = []
+    reports = []
+    for module in loaders:
+        started = time.perf_counter()
+        ctx = Context(module.SOURCE, raw_dirs)
+        if module.SOURCE.cites_itself:
+            nodes.append(NodeRecord("Source", module.SOURCE.as_props(), (module.SOURCE.id, 0)))
+        module.load(ctx)
+        nodes += ctx.nodes
+        edges += ctx.edges
+        reports.append(ctx.report)
+        r = ctx.report
+        progress(
+            f"  {module.SOURCE.id}: {r.nodes} nodes, {r.edges} edges, {len(r.skipped)} rows skipped "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
+    return nodes, edges, reports
+
+
+def merge(nodes: list[NodeRecord], edges: list[EdgeRecord]) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """Merge records that describe the same entity; earlier records take precedence.
+
+    Two nodes are the same entity when they share an id, or when a later node
+    carries an ``xref`` (``cset:P88``) that an earlier node claims. List
+    properties (sources, aliases, roles, xrefs) are unioned; for other
+    properties the first non-null value wins. Edges are re-pointed to the
+    surviving ids, and edges with the same id are merged the same way.
+    """
+    claimed: dict[str, str] = {}
+    alias_of: dict[str, str] = {}
+    merged: dict[str, NodeRecord] = {}
+    for rec in nodes:
+        target = rec.id
+        for x in rec.props.get("xrefs") or []:
+            if x in claimed and claimed[x] != rec.id:
+                target = claimed[x]
+                break
+        if target != rec.id:
+            alias_of[rec.id] = target
+        for x in rec.props.get("xrefs") or []:
+            claimed.setdefault(x, target)
+        if target in merged and merged[target].label == rec.label:
+            _merge_props(merged[target].props, rec.props, keep_id=target)
+            if rec.props.get("name") and rec.props["name"] != merged[target].props.get("name"):
+                merged[target].props["aliases"] = sorted(
+                    {*(merged[target].props.get("aliases") or []), rec.props["name"]}
+                )
+        elif target in merged:
+            # Same id, different labels: keep both so validation reports the clash with its line.
+            merged[f"{target}\x00{rec.label}"] = rec
+        else:
+            merged[target] = NodeRecord(rec.label, dict(rec.props, id=target), rec.origin)
+    out_edges: dict[str, EdgeRecord] = {}
+    for e in edges:
+        e = EdgeRecord(e.type, alias_of.get(e.start, e.start), alias_of.get(e.end, e.end), dict(e.props), e.origin)
+        key = e.props.get("id")
+        if not key:
+            key = edge_id(e.type, e.start, e.end, e.props.get("valid_from"))
+            e.props["id"] = key
+        if key in out_edges:
+            _merge_props(out_edges[key].props, e.props, keep_id=key)
+        else:
+            out_edges[key] = e
+    return list(merged.values()), list(out_edges.values())
+
+
+def _merge_props(into: dict[str, Any], other: dict[str, Any], keep_id: str) -> None:
+    for k, v in other.items():
+        if k == "id" or v is None:
+            continue
+        if k in LIST_PROPS and isinstance(v, list):
+            into[k] = list(dict.fromkeys([*(into.get(k) or []), *v]))
+        elif into.get(k) is None:
+            into[k] = v
+    into["id"] = keep_id
+
+
+def build(
+    store: GraphStore, settings: Settings, progress: Callable[[str], None] = lambda m: None
+) -> tuple[Batch, WriteResult, list[LoadReport]]:
+    """Run the loaders, merge, validate and replace the store's contents atomically."""
+    started = time.perf_counter()
+    progress("loading sources")
+    nodes, edges, reports = run_loaders(settings.raw_dirs, progress=progress)
+    nodes, edges = merge(nodes, edges)
+    progress(f"validating {len(nodes)} nodes and {len(edges)} edges")
+    batch = validate(nodes, edges)  # a build replaces the store, so nothing in it counts
+    progress(f"writing to {store.describe()}")
+    result = store.write(batch, replace=True)
+    manifest = {
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "store": store.describe(),
+        "seconds": round(time.perf_counter() - started, 2),
+        "counts": batch.counts(),
+        "loaders": [asdict(r) for r in reports],
+    }
+    manifest_path(store, settings).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    progress(f"done in {manifest['seconds']} s")
+    return batch, result, reports
+
+
+def manifest_path(store: GraphStore, settings: Settings) -> Path:
+    """Where the last build's report is kept: beside the embedded file, or under var/ for Neo4j."""
+    if store.kind == "embedded":
+        return settings.store_path.with_name(settings.store_path.name + ".build.json")
+    path = settings.store_path.parent / "neo4j.build.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,193 @@
+"""``python -m graph``: build, import, query and stats, on either store.
+
+Every command takes ``--store PATH`` (embedded) or ``--neo4j URI``. Any
+:class:`GraphError` ends the command with one line on stderr and exit code 1
+(2 for usage errors), so scripts and people can act on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from graph import settings as settings_mod
+from graph.errors import GraphError, ValidationError
+from graph.store import GraphStore, open_store
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--store", metavar="PATH", help="embedded LadybugDB file (default: $TECHGEO_STORE or var/graph.lbdb)"
+    )
+    g.add_argument(
+        "--neo4j",
+        metavar="URI",
+        help="Neo4j Bolt URI (default: $NEO4J_URI); credentials from NEO4J_USER/NEO4J_PASSWORD",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m graph", description="The tech-geopolitics knowledge graph.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the whole graph from data/ and the loaders, atomically")
+    _store_args(b)
+    i = sub.add_parser("import", help="import DIR/sources.jsonl, nodes.jsonl and edges.jsonl")
+    i.add_argument("dir", type=Path)
+    _store_args(i)
+    q = sub.add_parser("query", help="run a read-only Cypher query")
+    q.add_argument("cypher")
+    q.add_argument(
+        "--param", action="append", default=[], metavar="NAME=JSON", help="a query parameter, e.g. id='\"huawei\"'"
+    )
+    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--limit", type=int, default=None, help="row cap (default: $TECHGEO_ROW_CAP or 5000)")
+    q.add_argument("--timeout", type=float, default=None, help="seconds (default: $TECHGEO_QUERY_TIMEOUT or 30)")
+    _store_args(q)
+    s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
+    s.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(s)
+    return p
+
+
+def _open(args: argparse.Namespace, settings: settings_mod.Settings, create: bool = False) -> GraphStore:
+    store = open_store(settings)
+    if not create and not store.exists():
+        raise GraphError(f"no graph at {store.describe()}; run `python -m graph build` first")
+    return store
+
+
+def _params(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise GraphError(f"--param {pair!r}: expected NAME=JSON, e.g. --param id='\"huawei\"'")
+        try:
+            out[name] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise GraphError(f"--param {name}: {raw!r} is not JSON ({exc.msg}); quote text as '\"text\"'") from exc
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(columns: list[str], rows: list[list[Any]]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [min(max([len(c)] + [len(r[i]) for r in cells]), 60) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for r in cells:
+        out.append("  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(r, widths)))
+    return "\n".join(out)
+
+
+def cmd_build(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.build import build
+
+    with _open(args, settings, create=True) as store:
+        batch, _result, reports = build(store, settings, progress=lambda m: print(m, file=sys.stderr))
+    for r in reports:
+        for w in r.warnings:
+            print(f"warning: {r.source}: {w}", file=sys.stderr)
+    print(f"built {batch.counts()['nodes']} nodes and {batch.counts()['edges']} relationships into {store.describe()}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.importer import import_dir
+
+    with _open(args, settings, create=True) as store:
+        batch, result = import_dir(store, args.dir)
+    print(
+        f"imported {len(batch.nodes)} nodes ({result.nodes_created} new) and {len(batch.edges)} relationships "
+        f"({result.edges_created} new) into {store.describe()}"
+    )
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    limit = args.limit if args.limit is not None else settings.row_cap
+    timeout = args.timeout if args.timeout is not None else settings.query_timeout
+    with _open(args, settings) as store:
+        res = store.query(args.cypher, _params(args.param), timeout=timeout, limit=limit)
+    if args.format == "json":
+        print(json.dumps(res.records(), default=_json_default, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(res.columns)
+        w.writerows([[_cell(v) for v in row] for row in res.rows])
+        sys.stdout.write(buf.getvalue())
+    else:
+        print(_table(res.columns, res.rows))
+        print(f"({len(res.rows)} rows, {res.elapsed * 1000:.0f} ms)")
+    if res.truncated:
+        print(f"truncated: showing the first {limit} rows; raise --limit to see more", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    with _open(args, settings) as store:
+        stats = store.stats()
+    if args.format == "json":
+        print(json.dumps(stats, default=_json_default, ensure_ascii=False, indent=1))
+        return 0
+    print(f"store: {stats['store']}")
+    print(f"{stats['total_nodes']} nodes, {stats['total_relationships']} relationships\n")
+    print(_table(["label", "nodes"], [[k, v] for k, v in stats["nodes"].items()]) + "\n")
+    print(_table(["type", "relationships"], [[k, v] for k, v in stats["relationships"].items()]) + "\n")
+    print(
+        _table(
+            ["source", "publisher", "date", "license", "cited by"],
+            [[s["id"], s["publisher"], s["date"], s["license"], s["relationships_citing"]] for s in stats["sources"]],
+        )
+    )
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "import": cmd_import, "query": cmd_query, "stats": cmd_stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        # --store picks the embedded file even when NEO4J_URI is set in the environment.
+        settings = settings_mod.load(store_path=args.store, neo4j_uri="" if args.store else args.neo4j)
+        return COMMANDS[args.command](args, settings)
+    except ValidationError as exc:
+        for problem in exc.problems[1:]:
+            print(f"  {problem}", file=sys.stderr)
+        print(f"error: {exc} — nothing was written", file=sys.stderr)
+        return 1
+    except GraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

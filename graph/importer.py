@@ -1,0 +1,98 @@
+"""``python -m graph import DIR``: the canonical import format.
+
+DIR holds ``sources.jsonl``, ``nodes.jsonl`` and ``edges.jsonl``, one JSON
+object per line (blank lines are allowed). Everything is parsed and validated
+before anything is written; any problem raises :class:`ValidationError` naming
+the file and line, and the store is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from graph.errors import Problem, ValidationError
+from graph.model import Batch, EdgeRecord, NodeRecord, source_node, validate
+from graph.store.base import GraphStore, WriteResult
+
+FILES = ("sources.jsonl", "nodes.jsonl", "edges.jsonl")
+SOURCE_KEYS = {"id", "publisher", "title", "date", "url", "license", "retrieved", "kind"}
+
+
+def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) from a JSON Lines file; record bad lines in ``problems``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(str(path), 0, f"cannot read: {exc.strerror}"))
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(str(path), line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        )
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), number, f"broken JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem(str(path), number, "expected a JSON object"))
+            continue
+        yield number, obj
+
+
+def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """Parse the three files of an import directory into records, or raise ValidationError."""
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise ValidationError([Problem(str(directory), 0, "not a directory")])
+    missing = [f for f in FILES if not (directory / f).is_file()]
+    if missing:
+        raise ValidationError(
+            [Problem(str(directory), 0, f"missing {', '.join(missing)}; an import needs {', '.join(FILES)}")]
+        )
+    nodes: list[NodeRecord] = []
+    edges: list[EdgeRecord] = []
+    path = directory / "sources.jsonl"
+    for line, obj in read_jsonl(path, problems):
+        unknown = set(obj) - SOURCE_KEYS
+        if unknown:
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(SOURCE_KEYS))}",
+                )
+            )
+            continue
+        nodes.append(source_node(obj, (str(path), line)))
+    path = directory / "nodes.jsonl"
+    for line, obj in read_jsonl(path, problems):
+        label = obj.pop("label", None)
+        nodes.append(NodeRecord(label, obj, (str(path), line)))  # type: ignore[arg-type]
+    path = directory / "edges.jsonl"
+    for line, obj in read_jsonl(path, problems):
+        shape = [obj.pop(k, None) for k in ("type", "start", "end")]
+        if not all(isinstance(v, str) and v for v in shape):
+            problems.append(Problem(str(path), line, "an edge needs text fields type, start and end"))
+            continue
+        edges.append(EdgeRecord(shape[0], shape[1], shape[2], obj, (str(path), line)))
+    if problems:
+        raise ValidationError(problems)
+    return nodes, edges
+
+
+def import_dir(store: GraphStore, directory: Path) -> tuple[Batch, WriteResult]:
+    """Validate DIR against the schema and the store, then write it in one atomic step."""
+    nodes, edges = read_dir(directory)
+    batch = validate(nodes, edges, store.labels_of)
+    return batch, store.write(batch)

@@ -1,0 +1,175 @@
+"""Canonical records, deterministic ids and whole-batch validation.
+
+Every loader, the curated data and ``python -m graph import`` produce the same
+two record kinds, :class:`NodeRecord` and :class:`EdgeRecord`. A batch is
+validated as a whole against the schema and the store it will be written to
+(:func:`validate`), so a batch either goes in entirely or not at all.
+
+>>> make_id("cset", "P159")
+'cset-305b0e77a300'
+>>> edge_id("OWNS", "a", "b", None)
+'OWNS-f576d666b7258363'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.errors import Problem, ValidationError
+from graph.schema import Schema, load_schema
+
+
+def _digest(*parts: object, length: int) -> str:
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def make_id(prefix: str, *parts: object) -> str:
+    """A stable id: the source prefix plus a hash of the identifying fields."""
+    return f"{prefix}-{_digest(*parts, length=12)}"
+
+
+def edge_id(rel_type: str, start: str, end: str, valid_from: object) -> str:
+    """The id of a relationship that has none of its own: type, ends and start date."""
+    return f"{rel_type}-{_digest(start, end, valid_from, length=16)}"
+
+
+@dataclass
+class NodeRecord:
+    """A node: its label and its properties (``id``, ``name``, ``sources`` among them)."""
+
+    label: str
+    props: dict[str, Any]
+    origin: tuple[str, int] = ("", 0)  # file and line it came from, for messages
+
+    @property
+    def id(self) -> str:
+        return self.props["id"]
+
+
+@dataclass
+class EdgeRecord:
+    """A relationship between two node ids, with its properties (``id`` among them)."""
+
+    type: str
+    start: str
+    end: str
+    props: dict[str, Any]
+    origin: tuple[str, int] = ("", 0)
+    start_label: str = ""  # filled by validate()
+    end_label: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.props["id"]
+
+
+@dataclass
+class Batch:
+    """A validated set of records ready for a store. Build it with :func:`validate`."""
+
+    nodes: list[NodeRecord] = field(default_factory=list)
+    edges: list[EdgeRecord] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"nodes": len(self.nodes), "edges": len(self.edges)}
+
+
+def source_node(raw: Mapping[str, Any], origin: tuple[str, int] = ("", 0)) -> NodeRecord:
+    """Turn a ``sources.jsonl`` object into a ``Source`` node that cites itself."""
+    props = dict(raw)
+    props.setdefault("name", props.get("title"))
+    props.setdefault("sources", [props.get("id")])
+    return NodeRecord("Source", props, origin)
+
+
+def validate(
+    nodes: Iterable[NodeRecord],
+    edges: Iterable[EdgeRecord],
+    existing_labels: Callable[[Iterable[str]], Mapping[str, str]] = lambda ids: {},
+    schema: Schema | None = None,
+    max_problems: int = 50,
+) -> Batch:
+    """Check a batch against the schema and the store; raise :class:`ValidationError` on any problem.
+
+    ``existing_labels`` maps ids already in the store to their labels, so that
+    edges and source citations may point at nodes written earlier. Node and edge
+    properties are normalised (dates become ``datetime.date``) and edges get
+    their deterministic id when they have none.
+    """
+    schema = schema or load_schema()
+    problems: list[Problem] = []
+
+    def report(origin: tuple[str, int], message: str) -> None:
+        problems.append(Problem(origin[0], origin[1], message))
+
+    batch = Batch()
+    labels: dict[str, str] = {}
+    first_seen: dict[str, tuple[str, int]] = {}
+    for rec in nodes:
+        props, errs = schema.check_node({"label": rec.label, **rec.props})
+        for e in errs:
+            report(rec.origin, e)
+        node_id = props.get("id")
+        if isinstance(node_id, str) and node_id:
+            if node_id in first_seen:
+                f, ln = first_seen[node_id]
+                report(rec.origin, f"duplicate node id {node_id!r} (first at {f}:{ln})")
+            first_seen.setdefault(node_id, rec.origin)
+            labels[node_id] = rec.label
+        if not errs:
+            batch.nodes.append(NodeRecord(rec.label, props, rec.origin))
+
+    edge_list = list(edges)
+    wanted = {e.start for e in edge_list} | {e.end for e in edge_list}
+    for rec in batch.nodes:
+        wanted.update(rec.props.get("sources") or [])
+    for rec in edge_list:
+        wanted.update(rec.props.get("sources") or [] if isinstance(rec.props.get("sources"), list) else [])
+    missing = [i for i in wanted if isinstance(i, str) and i not in labels]
+    stored = dict(existing_labels(missing)) if missing else {}
+    for node_id, label in stored.items():
+        if node_id in labels and labels[node_id] != label:
+            report(first_seen[node_id], f"node {node_id!r} is a {label} in the store, not a {labels[node_id]}")
+    known = {**stored, **labels}
+
+    def check_sources(origin: tuple[str, int], sources: Any) -> None:
+        for sid in sources or []:
+            if known.get(sid) != "Source":
+                what = "is not a Source" if sid in known else "does not exist"
+                report(origin, f"source {sid!r} {what}; add it to sources.jsonl")
+
+    for rec in batch.nodes:
+        if rec.label != "Source":
+            check_sources(rec.origin, rec.props.get("sources"))
+
+    edge_seen: dict[str, tuple[str, int]] = {}
+    for rec in edge_list:
+        start_label, end_label = known.get(rec.start), known.get(rec.end)
+        for end, label in (("start", start_label), ("end", end_label)):
+            if label is None:
+                ref = rec.start if end == "start" else rec.end
+                report(rec.origin, f"dangling edge: {end} node {ref!r} does not exist")
+        props, errs = schema.check_edge(
+            {"type": rec.type, **({"id": ""} if "id" not in rec.props else {}), **rec.props}, start_label, end_label
+        )
+        errs = [e for e in errs if not e.startswith("id ")]
+        for e in errs:
+            report(rec.origin, e)
+        check_sources(rec.origin, props.get("sources"))
+        if errs or start_label is None or end_label is None:
+            continue
+        if not props.get("id"):
+            props["id"] = edge_id(rec.type, rec.start, rec.end, props.get("valid_from"))
+        if props["id"] in edge_seen:
+            f, ln = edge_seen[props["id"]]
+            report(rec.origin, f"duplicate edge id {props['id']!r} (first at {f}:{ln})")
+        edge_seen.setdefault(props["id"], rec.origin)
+        batch.edges.append(EdgeRecord(rec.type, rec.start, rec.end, props, rec.origin, start_label, end_label))
+    if problems:
+        problems.sort(key=lambda p: (p.file, p.line))
+        raise ValidationError(problems[:max_problems])
+    return batch

@@ -1,0 +1,297 @@
+"""The schema, loaded from ``schema.yaml``: the single source of truth.
+
+From this one declaration come the LadybugDB DDL (:meth:`Schema.ladybug_ddl`),
+the Neo4j constraints and indexes (:meth:`Schema.neo4j_ddl`), the validation
+of every record (:meth:`Schema.check_node`, :meth:`Schema.check_edge`) and the
+styles of the pictures (:meth:`Schema.style`).
+
+>>> s = load_schema()
+>>> s.labels["Company"].properties["country"].type
+'string'
+>>> s.check_edge({"id": "x", "type": "OWNS", "share": 120, "sources": ["s"]}, "Company", "Company")[1]
+['share: 120 is above the maximum 100']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.errors import SchemaError
+
+SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
+TYPES = ("string", "string[]", "int", "float", "bool", "date")
+_LADYBUG_TYPES = {
+    "string": "STRING",
+    "string[]": "STRING[]",
+    "int": "INT64",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LABEL_NAME = re.compile(r"^[A-Z][A-Za-z]*$")
+_TYPE_NAME = re.compile(r"^[A-Z][A-Z_]*$")
+_PROP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Keys of an edge record that describe its shape rather than its properties.
+EDGE_SHAPE_KEYS = ("start", "end", "type")
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """One property: its type and constraints."""
+
+    name: str
+    type: str
+    required: bool = False
+    key: bool = False
+    min: float | None = None
+    max: float | None = None
+    enum: tuple[str, ...] | None = None
+    doc: str = ""
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """Return ``(normalised value, problem or None)``; dates become ``datetime.date``."""
+        if value is None:
+            return None, (f"{self.name} is required" if self.required else None)
+        t = self.type
+        if t == "string":
+            if not isinstance(value, str):
+                return value, f"{self.name}: expected text, got {type(value).__name__}"
+            if self.required and not value.strip():
+                return value, f"{self.name} is required and must not be blank"
+            if self.enum and value not in self.enum:
+                return value, f"{self.name}: {value!r} is not one of {', '.join(self.enum)}"
+            return value, None
+        if t == "string[]":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return value, f"{self.name}: expected a list of text"
+            if self.required and not value:
+                return value, f"{self.name} must not be empty"
+            return value, None
+        if t == "bool":
+            if not isinstance(value, bool):
+                return value, f"{self.name}: expected true or false, got {value!r}"
+            return value, None
+        if t == "date":
+            return parse_date(value, self.name)
+        # int and float
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value, f"{self.name}: expected a number, got {value!r}"
+        if t == "int" and not float(value).is_integer():
+            return value, f"{self.name}: expected a whole number, got {value!r}"
+        value = int(value) if t == "int" else float(value)
+        if self.min is not None and value < self.min:
+            return value, f"{self.name}: {value:g} is below the minimum {self.min:g}"
+        if self.max is not None and value > self.max:
+            return value, f"{self.name}: {value:g} is above the maximum {self.max:g}"
+        return value, None
+
+    @property
+    def ladybug_type(self) -> str:
+        return _LADYBUG_TYPES[self.type]
+
+
+def parse_date(value: Any, name: str = "date") -> tuple[Any, str | None]:
+    """Parse an ISO ``YYYY-MM-DD`` date strictly; return ``(date, problem or None)``."""
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return value, f"{name}: {value!r} is not a date in the form YYYY-MM-DD"
+    try:
+        return dt.date.fromisoformat(value), None
+    except ValueError as exc:
+        return value, f"{name}: {value!r} is not a real date ({exc})"
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    """A node label with its properties and picture style."""
+
+    name: str
+    caption: str
+    color: str
+    shape: str
+    doc: str
+    properties: dict[str, PropertySpec]
+
+
+@dataclass(frozen=True)
+class RelSpec:
+    """A relationship type, the labels it may join, and its properties."""
+
+    name: str
+    from_labels: tuple[str, ...]
+    to_labels: tuple[str, ...]
+    sentence: str
+    doc: str
+    properties: dict[str, PropertySpec]
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every allowed (start label, end label) pair."""
+        return [(a, b) for a in self.from_labels for b in self.to_labels]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The parsed schema. Build it with :func:`load_schema`."""
+
+    version: int
+    labels: dict[str, LabelSpec]
+    relationships: dict[str, RelSpec]
+    _extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # -- validation -------------------------------------------------------
+    def check_node(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Validate a node record (with a ``label`` key); return (normalised properties, problems)."""
+        label = record.get("label")
+        spec = self.labels.get(label) if isinstance(label, str) else None
+        if spec is None:
+            return {}, [f"unknown label {label!r}; known labels: {', '.join(self.labels)}"]
+        values = {k: v for k, v in record.items() if k != "label"}
+        return _check_properties(spec.properties, values, f"label {label}")
+
+    def check_edge(
+        self, record: dict[str, Any], start_label: str | None, end_label: str | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Validate an edge record's properties and, when known, its end labels."""
+        rel_type = record.get("type")
+        spec = self.relationships.get(rel_type) if isinstance(rel_type, str) else None
+        if spec is None:
+            return {}, [f"unknown relationship type {rel_type!r}; known types: {', '.join(self.relationships)}"]
+        values = {k: v for k, v in record.items() if k not in EDGE_SHAPE_KEYS}
+        props, problems = _check_properties(spec.properties, values, f"type {rel_type}")
+        if start_label is not None and end_label is not None and (start_label, end_label) not in spec.pairs:
+            problems.append(
+                f"{rel_type} cannot join {start_label} to {end_label}; it joins "
+                f"{'/'.join(spec.from_labels)} to {'/'.join(spec.to_labels)}"
+            )
+        vf, vt = props.get("valid_from"), props.get("valid_to")
+        if isinstance(vf, dt.date) and isinstance(vt, dt.date) and vt < vf:
+            problems.append(f"valid_to {vt} is before valid_from {vf}")
+        return props, problems
+
+    # -- derived DDL --------------------------------------------------------
+    def ladybug_ddl(self) -> list[str]:
+        """CREATE statements for every node and relationship table in LadybugDB."""
+        out = []
+        for spec in self.labels.values():
+            cols = ", ".join(
+                f"{p.name} {p.ladybug_type}{' PRIMARY KEY' if p.key else ''}" for p in spec.properties.values()
+            )
+            out.append(f"CREATE NODE TABLE IF NOT EXISTS {spec.name}({cols})")
+        for rel in self.relationships.values():
+            pairs = ", ".join(f"FROM {a} TO {b}" for a, b in rel.pairs)
+            cols = ", ".join(f"{p.name} {p.ladybug_type}" for p in rel.properties.values())
+            out.append(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({pairs}, {cols})")
+        return out
+
+    def neo4j_ddl(self) -> list[str]:
+        """Constraints and indexes in Neo4j: a unique key per label, an index per relationship id."""
+        out = []
+        for spec in self.labels.values():
+            out.append(
+                f"CREATE CONSTRAINT {spec.name.lower()}_id IF NOT EXISTS FOR (n:{spec.name}) REQUIRE n.id IS UNIQUE"
+            )
+            if "name" in spec.properties:
+                out.append(f"CREATE INDEX {spec.name.lower()}_name IF NOT EXISTS FOR (n:{spec.name}) ON (n.name)")
+        for rel in self.relationships.values():
+            out.append(f"CREATE INDEX {rel.name.lower()}_id IF NOT EXISTS FOR ()-[r:{rel.name}]-() ON (r.id)")
+        return out
+
+    def match_by_id(self, label: str, var: str = "n") -> str:
+        """``MATCH (n:Label) WHERE n.id = $id``: label names come from the schema, never from input."""
+        if label not in self.labels:
+            raise SchemaError(f"unknown label {label!r}")
+        return "MATCH (" + var + ":" + label + ") WHERE " + var + ".id = $id"
+
+    # -- pictures -----------------------------------------------------------
+    def style(self, label: str) -> dict[str, str]:
+        """Colour, shape and caption property of a label, for pictures and legends."""
+        spec = self.labels[label]
+        return {"color": spec.color, "shape": spec.shape, "caption": spec.caption}
+
+    def legend(self) -> list[dict[str, str]]:
+        """One entry per label, in declaration order."""
+        return [{"label": name, **self.style(name)} for name in self.labels]
+
+
+def _check_properties(
+    specs: dict[str, PropertySpec], values: dict[str, Any], where: str
+) -> tuple[dict[str, Any], list[str]]:
+    problems = [f"unknown property {k!r} for {where}" for k in values if k not in specs]
+    out: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value, problem = spec.check(values.get(name))
+        if problem:
+            problems.append(problem)
+        out[name] = value
+    return out, problems
+
+
+def _property(name: str, raw: dict[str, Any], where: str) -> PropertySpec:
+    if not _PROP_NAME.match(name):
+        raise SchemaError(f"{where}: property name {name!r} must be lower_snake_case")
+    unknown = set(raw) - {"type", "required", "key", "min", "max", "enum", "doc"}
+    if unknown or raw.get("type") not in TYPES:
+        raise SchemaError(f"{where}.{name}: bad declaration {raw!r}; type must be one of {TYPES}")
+    enum = raw.get("enum")
+    return PropertySpec(
+        name=name,
+        type=raw["type"],
+        required=bool(raw.get("required", False)),
+        key=bool(raw.get("key", False)),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        enum=tuple(enum) if enum else None,
+        doc=raw.get("doc", ""),
+    )
+
+
+def parse_schema(raw: dict[str, Any]) -> Schema:
+    """Build a :class:`Schema` from its YAML structure, checking it is consistent."""
+    node_common = {n: _property(n, p, "node_properties") for n, p in raw["node_properties"].items()}
+    rel_common = {n: _property(n, p, "relationship_properties") for n, p in raw["relationship_properties"].items()}
+    labels: dict[str, LabelSpec] = {}
+    for name, body in raw["labels"].items():
+        if not _LABEL_NAME.match(name):
+            raise SchemaError(f"label {name!r} must be CamelCase letters")
+        props = dict(node_common)
+        for pname, praw in (body.get("properties") or {}).items():
+            if pname in props:
+                raise SchemaError(f"label {name}: property {pname} repeats a common property")
+            props[pname] = _property(pname, praw, f"labels.{name}")
+        labels[name] = LabelSpec(name, body["caption"], body["color"], body["shape"], body.get("doc", ""), props)
+    rels: dict[str, RelSpec] = {}
+    for name, body in raw["relationships"].items():
+        if not _TYPE_NAME.match(name):
+            raise SchemaError(f"relationship type {name!r} must be UPPER_SNAKE_CASE")
+        for lab in [*body["from"], *body["to"]]:
+            if lab not in labels:
+                raise SchemaError(f"relationship {name} names unknown label {lab}")
+        props = dict(rel_common)
+        for pname, praw in (body.get("properties") or {}).items():
+            props[pname] = _property(pname, praw, f"relationships.{name}")
+        rels[name] = RelSpec(
+            name, tuple(body["from"]), tuple(body["to"]), body.get("sentence", ""), body.get("doc", ""), props
+        )
+    for must in ("Source",):
+        if must not in labels:
+            raise SchemaError(f"the schema must declare the {must} label")
+    return Schema(int(raw.get("version", 1)), labels, rels)
+
+
+@cache
+def load_schema(path: Path = SCHEMA_FILE) -> Schema:
+    """Load and check the schema once per process."""
+    with open(path, encoding="utf-8") as fh:
+        return parse_schema(yaml.safe_load(fh))

@@ -1,0 +1,65 @@
+"""Every setting the project reads, in one place, with its default.
+
+=====================  ==============================================  =========================
+variable               meaning                                         default
+=====================  ==============================================  =========================
+``TECHGEO_STORE``      path of the embedded LadybugDB store            ``var/graph.lbdb``
+``NEO4J_URI``          Bolt URI of a Neo4j server; when set, the       unset (embedded store)
+                       commands use Neo4j instead of the embedded file
+``NEO4J_USER``         Neo4j user                                      ``neo4j``
+``NEO4J_PASSWORD``     Neo4j password                                  empty
+``NEO4J_DATABASE``     Neo4j database name                             ``neo4j``
+``TECHGEO_RAW_DIRS``   ``:``-separated folders searched, in order,     ``data/raw:../shared/data``
+                       for the original source files loaders read
+``TECHGEO_QUERY_TIMEOUT``  default read-query time limit, seconds      ``30``
+``TECHGEO_ROW_CAP``    default maximum rows a read query returns       ``5000``
+=====================  ==============================================  =========================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build one with :func:`load`."""
+
+    store_path: Path
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_database: str
+    raw_dirs: tuple[Path, ...]
+    query_timeout: float
+    row_cap: int
+    data_dir: Path = field(default=DATA_DIR)
+
+
+def load(**overrides: object) -> Settings:
+    """Read the environment, then apply ``overrides`` (from command-line flags)."""
+    raw_dirs = os.environ.get("TECHGEO_RAW_DIRS") or f"{DATA_DIR / 'raw'}:{ROOT.parent / 'shared' / 'data'}"
+    values: dict[str, object] = {
+        "store_path": Path(os.environ.get("TECHGEO_STORE") or ROOT / "var" / "graph.lbdb"),
+        "neo4j_uri": os.environ.get("NEO4J_URI") or None,
+        "neo4j_user": os.environ.get("NEO4J_USER") or "neo4j",
+        "neo4j_password": os.environ.get("NEO4J_PASSWORD") or "",
+        "neo4j_database": os.environ.get("NEO4J_DATABASE") or "neo4j",
+        "raw_dirs": tuple(Path(p) for p in raw_dirs.split(":") if p),
+        "query_timeout": _float("TECHGEO_QUERY_TIMEOUT", 30.0),
+        "row_cap": int(_float("TECHGEO_ROW_CAP", 5000)),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values["store_path"], str):
+        values["store_path"] = Path(values["store_path"])
+    return Settings(**values)  # type: ignore[arg-type]

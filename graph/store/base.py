@@ -1,0 +1,275 @@
+"""The store interface that both backends implement, and the logic they share.
+
+A backend supplies a handful of primitives (read query, atomic write, incident
+edges, all edges, counts). Neighbourhoods, projections and as-of filtering are
+written once here, so the embedded store and Neo4j give the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+import networkx as nx
+
+from graph.errors import WriteRefused
+from graph.model import Batch
+from graph.schema import Schema, load_schema
+
+
+@dataclass
+class QueryResult:
+    """Rows of a read query. ``truncated`` says the row cap cut the result."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+    limit: int | None = None
+    elapsed: float = 0.0
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+@dataclass
+class Subgraph:
+    """Nodes and edges around a focus, with how many neighbours the cap left out."""
+
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    total_neighbours: int = 0
+    shown_neighbours: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.shown_neighbours < self.total_neighbours
+
+
+@dataclass
+class WriteResult:
+    """What an atomic write did."""
+
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+
+
+# Clauses a read-only console must never run, whatever the backend says about
+# them: they write files (COPY ... TO, EXPORT), read files or URLs (LOAD FROM,
+# LOAD CSV), download or load code (INSTALL, LOAD EXTENSION), or change the
+# session (ATTACH, USE, CHECKPOINT, transactions).
+_UNSAFE = re.compile(
+    r"(?<![.$\w])(COPY|LOAD|INSTALL|ATTACH|DETACH\s+DATABASE|USE|EXPORT|IMPORT|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|"
+    r"CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|ALTER|FOREACH|TERMINATE)\b",
+    re.IGNORECASE,
+)
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def refuse_unsafe(cypher: str) -> None:
+    """Raise :class:`WriteRefused` when a query text contains a clause that writes or escapes.
+
+    Literals, quoted names and comments are ignored, so ``WHERE n.name = 'SET'``
+    passes. This is a first fence; each backend also runs the query read-only.
+    """
+    bare = _STRINGS_AND_COMMENTS.sub(" ", cypher)
+    m = _UNSAFE.search(bare)
+    if m:
+        raise WriteRefused(
+            f"refused: the console is read-only and '{m.group(1).upper()}' would change data or reach "
+            "outside the graph; use `python -m graph import` to add data"
+        )
+
+
+def valid_on(props: Mapping[str, Any], as_of: dt.date | None) -> bool:
+    """True when a relationship holds on ``as_of``: valid_from <= as_of <= valid_to, nulls open."""
+    if as_of is None:
+        return True
+    vf, vt = props.get("valid_from"), props.get("valid_to")
+    return (vf is None or vf <= as_of) and (vt is None or vt >= as_of)
+
+
+def clean(value: Any) -> Any:
+    """Drop null properties and turn driver-specific dates into ``datetime.date``."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+class GraphStore(ABC):
+    """One interface, two backends: :class:`EmbeddedStore` and :class:`Neo4jStore`."""
+
+    kind: str = ""
+
+    def __init__(self, schema: Schema | None = None):
+        self.schema = schema or load_schema()
+
+    # -- what a backend provides ---------------------------------------------
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the store is, without credentials: a file path or a Neo4j URI."""
+
+    @abstractmethod
+    def exists(self) -> bool:
+        """True when the store has been created (has a schema)."""
+
+    @abstractmethod
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """Map the given ids that exist to their labels."""
+
+    @abstractmethod
+    def write(self, batch: Batch, replace: bool = False) -> WriteResult:
+        """Upsert a validated batch atomically, keyed by id; ``replace`` empties the store first."""
+
+    @abstractmethod
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a read-only query with a time limit and a row cap; refuse writes."""
+
+    @abstractmethod
+    def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        """Every (start node, relationship, end node) touching the ids; each a dict with
+        ``_label`` or ``_type`` plus its properties."""
+
+    @abstractmethod
+    def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """Every edge of the given types as (start id, end id, type, properties)."""
+
+    @abstractmethod
+    def _all_nodes(self) -> list[tuple[str, str, str]]:
+        """Every node as (id, label, name)."""
+
+    @abstractmethod
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Node counts per label and relationship counts per type."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every node and relationship (the schema stays)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and file handles."""
+
+    # -- shared logic ------------------------------------------------------------
+    def upsert(self, batch: Batch) -> WriteResult:
+        """Idempotent batched upsert of nodes and relationships, keyed by id."""
+        return self.write(batch)
+
+    def node(self, node_id: str) -> dict[str, Any] | None:
+        """One node's properties with its ``_label``, or None."""
+        label = self.labels_of([node_id]).get(node_id)
+        if label is None:
+            return None
+        res = self.query(self.schema.match_by_id(label) + " RETURN n", {"id": node_id}, limit=1)
+        return res.rows[0][0] if res.rows else None
+
+    def neighbourhood(
+        self,
+        node_id: str,
+        hops: int = 1,
+        labels: Iterable[str] | None = None,
+        types: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        limit: int = 150,
+    ) -> Subgraph:
+        """The nodes within ``hops`` of ``node_id``, filtered by label, type and as-of date.
+
+        At most ``limit`` neighbours are kept (nearest first, then by name); the
+        result says how many there were in all.
+        """
+        keep_labels = set(labels) if labels else None
+        keep_types = set(types) if types else None
+        sub = Subgraph()
+        frontier = [node_id]
+        depth = {node_id: 0}
+        for hop in range(1, hops + 1):
+            found: dict[str, dict[str, Any]] = {}
+            for a, rel, b in self._incident(frontier):
+                if keep_types and rel["_type"] not in keep_types:
+                    continue
+                if not valid_on(rel, as_of):
+                    continue
+                for end in (a, b):
+                    new = end["id"] not in depth and end["id"] not in found
+                    if new and (keep_labels is None or end["_label"] in keep_labels):
+                        found[end["id"]] = end
+                if a["id"] in sub.nodes or a["id"] == node_id or a["id"] in found or a["id"] in depth:
+                    sub.nodes.setdefault(a["id"], a)
+                if b["id"] in sub.nodes or b["id"] == node_id or b["id"] in found or b["id"] in depth:
+                    sub.nodes.setdefault(b["id"], b)
+                sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
+            sub.total_neighbours += len(found)
+            room = max(limit - sub.shown_neighbours, 0)
+            kept = sorted(found.values(), key=lambda n: (str(n.get("name", "")).lower(), n["id"]))[:room]
+            for n in kept:
+                depth[n["id"]] = hop
+            sub.shown_neighbours += len(kept)
+            frontier = [n["id"] for n in kept]
+            if not frontier:
+                break
+        sub.nodes = {i: n for i, n in sub.nodes.items() if i in depth}
+        sub.edges = {i: e for i, e in sub.edges.items() if e["_start"] in depth and e["_end"] in depth}
+        return sub
+
+    def projection(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> nx.MultiDiGraph:
+        """All nodes and the edges of ``types`` valid on ``as_of``, as a networkx multigraph.
+
+        Nodes carry ``label`` and ``name``; edges are keyed by their id and carry
+        ``type`` and every property.
+        """
+        wanted = list(types) if types else list(self.schema.relationships)
+        g = nx.MultiDiGraph()
+        for node_id, label, name in self._all_nodes():
+            g.add_node(node_id, label=label, name=name)
+        for start, end, rel_type, props in self._all_edges(wanted):
+            if valid_on(props, as_of):
+                g.add_edge(start, end, key=props["id"], type=rel_type, **props)
+        return g
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per label and type, and the sources loaded with how many facts cite each."""
+        nodes, rels = self.counts()
+        sources = self.query(
+            "MATCH (s:Source) RETURN s.id, s.publisher, s.title, s.date, s.url, s.license ORDER BY s.id",
+            limit=1_000_000,
+        ).rows
+        cited: dict[str, int] = {}
+        for _, _, _, props in self._all_edges(list(self.schema.relationships)):
+            for sid in props.get("sources", []):
+                cited[sid] = cited.get(sid, 0) + 1
+        return {
+            "store": self.describe(),
+            "nodes": nodes,
+            "relationships": rels,
+            "total_nodes": sum(nodes.values()),
+            "total_relationships": sum(rels.values()),
+            "sources": [
+                dict(
+                    zip(("id", "publisher", "title", "date", "url", "license"), row),
+                    relationships_citing=cited.get(row[0], 0),
+                )
+                for row in sources
+            ],
+        }
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,329 @@
+"""The embedded store: one LadybugDB file, no server.
+
+The live file is only ever opened read-only. Every write (an import, a build)
+goes to a private copy, which replaces the live file by an atomic rename when,
+and only when, the whole write succeeded. A failed write therefore leaves the
+previous graph serving, and readers never see half a batch.
+
+Bulk writes use LadybugDB's ``COPY FROM`` of Arrow tables for new rows and
+``LOAD FROM ... SET`` for rows that exist, because row-by-row ``MERGE`` is
+two orders of magnitude slower in LadybugDB.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+
+from graph.errors import (
+    QueryError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+    WriteRefused,
+)
+from graph.model import Batch, EdgeRecord, NodeRecord
+from graph.schema import LabelSpec, PropertySpec, RelSpec, Schema
+from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
+
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "string[]": pa.list_(pa.string()),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+# LadybugDB's scan of Python objects finds a table by the variable's name.
+# These constant names are the only ones the write path uses.
+
+
+def _column(spec: PropertySpec, values: list[Any]) -> pa.Array:
+    return pa.array(values, type=_ARROW_TYPES[spec.type])
+
+
+class EmbeddedStore(GraphStore):
+    """A LadybugDB file. Open it with ``EmbeddedStore(path)``; it is created on first write."""
+
+    kind = "embedded"
+
+    def __init__(self, path: str | os.PathLike[str], schema: Schema | None = None):
+        super().__init__(schema)
+        self.path = Path(path).resolve()
+        self._db: ladybug.Database | None = None
+        self._conn: ladybug.Connection | None = None
+        self._lock = threading.Lock()
+
+    # -- connection ---------------------------------------------------------------
+    def describe(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def _reader(self) -> ladybug.Connection:
+        if self._conn is None:
+            if not self.path.is_file():
+                raise StoreUnavailable(
+                    f"no graph at {self.path}; run `python -m graph build` (or `python -m graph import DIR`) first"
+                )
+            try:
+                self._db = ladybug.Database(str(self.path), read_only=True)
+                self._conn = ladybug.Connection(self._db)
+            except RuntimeError as exc:
+                raise StoreUnavailable(f"cannot open the graph at {self.path}: {exc}") from exc
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._db is not None:
+            self._db.close()
+        self._conn = self._db = None
+
+    # -- reads --------------------------------------------------------------------------
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = 30.0,
+        limit: int | None = 5000,
+    ) -> QueryResult:
+        refuse_unsafe(cypher)
+        conn = self._reader()
+        with self._lock:
+            started = time.perf_counter()
+            # LadybugDB checks its own timeout between morsels; the timer is a
+            # second fence for operators that run long between checks.
+            watchdog = None
+            if timeout:
+                conn.set_query_timeout(int(timeout * 1000))
+                watchdog = threading.Timer(timeout + 1.0, conn.interrupt)
+                watchdog.daemon = True
+                watchdog.start()
+            try:
+                result = conn.execute(cypher, dict(params or {}))
+                columns = result.get_column_names()
+                rows: list[list[Any]] = []
+                truncated = False
+                while result.has_next():
+                    if limit is not None and len(rows) >= limit:
+                        truncated = True
+                        break
+                    rows.append(result.get_next())
+                result.close()
+            except RuntimeError as exc:
+                raise self._translate(exc, timeout) from exc
+            finally:
+                if watchdog:
+                    watchdog.cancel()
+                conn.set_query_timeout(0)
+            elapsed = time.perf_counter() - started
+        return QueryResult(columns, [_clean_row(r) for r in rows], truncated, limit, elapsed)
+
+    @staticmethod
+    def _translate(exc: RuntimeError, timeout: float | None) -> Exception:
+        text = str(exc)
+        if "Interrupted" in text:
+            return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise --timeout")
+        if "read-only" in text or "read only" in text:
+            return WriteRefused("refused: the graph is opened read-only; use `python -m graph import` to add data")
+        return QueryError(text.replace("\n", " "))
+
+    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        return self.query(cypher, params, timeout=None, limit=None).rows
+
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted or not self.exists():
+            return {}
+        return dict(self._rows("MATCH (n) WHERE n.id IN $ids RETURN n.id, label(n)", {"ids": wanted}))
+
+    def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids OR b.id IN $ids RETURN a, r, b", {"ids": ids})
+        return [(a, r, b) for a, r, b in rows]
+
+    def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        out = []
+        for rel_type in types:
+            rel = self.schema.relationships[rel_type]
+            cols = ", ".join("r." + p for p in rel.properties)
+            for row in self._rows("MATCH (a)-[r:" + rel_type + "]->(b) RETURN a.id, b.id, " + cols):
+                props = {k: v for k, v in zip(rel.properties, row[2:]) if v is not None}
+                out.append((row[0], row[1], rel_type, props))
+        return out
+
+    def _all_nodes(self) -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in self._rows("MATCH (n) RETURN n.id, label(n), n.name")]  # type: ignore[misc]
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        nodes = dict.fromkeys(self.schema.labels, 0)
+        for lab, n in self._rows("MATCH (n) RETURN label(n), count(*)"):
+            nodes[lab] = n
+        rels = dict.fromkeys(self.schema.relationships, 0)
+        for t, n in self._rows("MATCH ()-[r]->() RETURN label(r), count(*)"):
+            rels[t] = n
+        return nodes, rels
+
+    # -- writes -------------------------------------------------------------------------
+    @contextmanager
+    def _private_copy(self, fresh: bool) -> Iterator[ladybug.Connection]:
+        """Yield a writable connection to a copy of the store; swap it in on success."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            _remove(tmp)
+            if not fresh and self.path.is_file():
+                shutil.copyfile(self.path, tmp)
+            db = ladybug.Database(str(tmp))
+            conn = ladybug.Connection(db)
+            try:
+                for ddl in self.schema.ladybug_ddl():
+                    conn.execute(ddl)
+                yield conn
+                conn.close()
+                db.close()
+            except BaseException:
+                conn.close()
+                db.close()
+                _remove(tmp)
+                raise
+            self.close()  # drop the read handle on the old file before the swap
+            os.replace(tmp, self.path)
+            _remove(self.path.with_name(self.path.name + ".wal"))
+
+    def create(self) -> None:
+        """Create an empty store with the schema, if none exists yet."""
+        if not self.exists():
+            with self._private_copy(fresh=True):
+                pass
+
+    def write(self, batch: Batch, replace: bool = False) -> WriteResult:
+        result = WriteResult()
+        try:
+            with self._private_copy(fresh=replace) as conn:
+                by_label: dict[str, list[NodeRecord]] = defaultdict(list)
+                for n in batch.nodes:
+                    by_label[n.label].append(n)
+                for label, recs in by_label.items():
+                    created, updated = _write_nodes(conn, self.schema.labels[label], recs)
+                    result.nodes_created += created
+                    result.nodes_updated += updated
+                by_type: dict[str, list[EdgeRecord]] = defaultdict(list)
+                for e in batch.edges:
+                    by_type[e.type].append(e)
+                for rel_type, recs in by_type.items():
+                    created, updated = _write_edges(conn, self.schema.relationships[rel_type], recs)
+                    result.edges_created += created
+                    result.edges_updated += updated
+        except RuntimeError as exc:
+            raise StoreError(f"write to {self.path} failed and was rolled back: {exc}") from exc
+        return result
+
+    def clear(self) -> None:
+        with self._private_copy(fresh=True):
+            pass
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        with suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _node_table(spec: LabelSpec, recs: list[NodeRecord], prefix: str = "") -> pa.Table:
+    return pa.table(
+        {prefix + name: _column(p, [r.props.get(name) for r in recs]) for name, p in spec.properties.items()}
+    )
+
+
+def _existing(conn: ladybug.Connection, match: str, ids: list[str]) -> set[str]:
+    id_batch = pa.table({"p_id": pa.array(ids, pa.string())})  # noqa: F841 - scanned by name below
+    result = conn.execute("LOAD FROM id_batch " + match + " RETURN DISTINCT p_id")
+    return {row[0] for row in result.get_all()}
+
+
+def _write_nodes(conn: ladybug.Connection, spec: LabelSpec, recs: list[NodeRecord]) -> tuple[int, int]:
+    existing = _existing(conn, "MATCH (n:" + spec.name + " {id: p_id})", [r.id for r in recs])
+    new = [r for r in recs if r.id not in existing]
+    old = [r for r in recs if r.id in existing]
+    if new:
+        node_batch = _node_table(spec, new)  # noqa: F841 - scanned by name below
+        conn.execute("COPY " + spec.name + " FROM node_batch")
+    if old:
+        update_batch = _node_table(spec, old, prefix="p_")  # noqa: F841
+        sets = ", ".join(f"n.{name} = p_{name}" for name in spec.properties if name != "id")
+        conn.execute("LOAD FROM update_batch MATCH (n:" + spec.name + " {id: p_id}) SET " + sets)
+    return len(new), len(old)
+
+
+def _write_edges(conn: ladybug.Connection, spec: RelSpec, recs: list[EdgeRecord]) -> tuple[int, int]:
+    """Replace edges whose id exists (their ends may have moved), then copy all in."""
+    existing = _existing(conn, "MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id", [r.id for r in recs])
+    if existing:
+        id_batch = pa.table({"p_id": pa.array(sorted(existing), pa.string())})  # noqa: F841
+        conn.execute("LOAD FROM id_batch MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id DELETE r")
+    by_pair: dict[tuple[str, str], list[EdgeRecord]] = defaultdict(list)
+    for r in recs:
+        by_pair[(r.start_label, r.end_label)].append(r)
+    for (a, b), group in by_pair.items():
+        cols: dict[str, pa.Array] = {
+            "from": pa.array([r.start for r in group], pa.string()),
+            "to": pa.array([r.end for r in group], pa.string()),
+        }
+        for name, p in spec.properties.items():
+            cols[name] = _column(p, [r.props.get(name) for r in group])
+        edge_batch = pa.table(cols)  # noqa: F841
+        conn.execute("COPY " + spec.name + " FROM edge_batch (from='" + a + "', to='" + b + "')")
+    return len(recs) - len(existing), len(existing)
+
+
+def _internal(ref: Mapping[str, int]) -> tuple[int, int]:
+    return ref["table"], ref["offset"]
+
+
+def _clean_row(row: list[Any]) -> list[Any]:
+    """Clean one result row; relationships get ``_start``/``_end`` ids when their nodes are in the row."""
+    ids = {_internal(v["_ID"]): v.get("id") for v in row if isinstance(v, dict) and "_ID" in v and "_SRC" not in v}
+    out = [_clean_value(v) for v in row]
+    for raw, clean_v in zip(row, out):
+        if isinstance(raw, dict) and "_SRC" in raw:
+            clean_v["_start"] = ids.get(_internal(raw["_SRC"]))
+            clean_v["_end"] = ids.get(_internal(raw["_DST"]))
+    return out
+
+
+def _clean_value(value: Any) -> Any:
+    """Turn LadybugDB's node, rel and path structs into plain dicts keyed like Neo4j's."""
+    if isinstance(value, dict):
+        if "_NODES" in value and "_RELS" in value:
+            ids = {_internal(n["_ID"]): n.get("id") for n in value["_NODES"]}
+            rels = [
+                {**_clean_value(r), "_start": ids.get(_internal(r["_SRC"])), "_end": ids.get(_internal(r["_DST"]))}
+                for r in value["_RELS"]
+            ]
+            return {"_path": True, "nodes": [_clean_value(n) for n in value["_NODES"]], "relationships": rels}
+        if "_LABEL" in value and "_SRC" in value:
+            props = {k: v for k, v in value.items() if not k.startswith("_")}
+            return {"_type": value["_LABEL"], **clean(props)}
+        if "_LABEL" in value and "_ID" in value:
+            props = {k: v for k, v in value.items() if not k.startswith("_")}
+            return {"_label": value["_LABEL"], **clean(props)}
+        return {k: _clean_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    return value

@@ -1,0 +1,257 @@
+"""The Neo4j store: a Neo4j 5.26 server over Bolt, through the official driver.
+
+Writes run in one explicit transaction, so a failed import or build leaves the
+graph as it was. Reads run in read transactions, after an ``EXPLAIN`` that
+refuses any query whose plan would write, with the driver's per-transaction
+timeout and a row cap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import exceptions as nex
+
+from graph.errors import (
+    AuthFailed,
+    QueryError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+    WriteRefused,
+)
+from graph.model import Batch, EdgeRecord
+from graph.schema import Schema
+from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
+
+BATCH = 10_000
+
+
+def redact(uri: str) -> str:
+    """The URI without any user:password part."""
+    scheme, sep, rest = uri.partition("://")
+    return scheme + sep + rest.rpartition("@")[2] if sep else uri.rpartition("@")[2]
+
+
+class Neo4jStore(GraphStore):
+    """A Neo4j database. ``Neo4jStore(uri, user, password, database)``."""
+
+    kind = "neo4j"
+
+    def __init__(
+        self, uri: str, user: str = "neo4j", password: str = "", database: str = "neo4j", schema: Schema | None = None
+    ):
+        super().__init__(schema)
+        self.uri, self.database = uri, database
+        try:
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5.0)
+            self._driver.verify_connectivity()
+        except nex.AuthError as exc:
+            raise AuthFailed(
+                f"Neo4j at {redact(uri)} refused user {user!r}: check NEO4J_USER and NEO4J_PASSWORD"
+            ) from exc
+        except (nex.ServiceUnavailable, OSError, ValueError, nex.ConfigurationError) as exc:
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {redact(uri)} ({type(exc).__name__}); start it "
+                "(`python tools/neo4j/server.py start`) or check NEO4J_URI"
+            ) from exc
+        self._schema_ready = False
+
+    def describe(self) -> str:
+        return f"{redact(self.uri)} (database {self.database})"
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def exists(self) -> bool:
+        return True
+
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            with self._driver.session(database=self.database) as s:
+                for ddl in self.schema.neo4j_ddl():
+                    s.run(ddl).consume()
+            self._schema_ready = True
+
+    # -- reads ----------------------------------------------------------------------
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = 30.0,
+        limit: int | None = 5000,
+    ) -> QueryResult:
+        refuse_unsafe(cypher)
+        params = dict(params or {})
+        started = time.perf_counter()
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+                plan = s.run("EXPLAIN " + cypher, params).consume()
+                if plan.query_type != "r":
+                    raise WriteRefused("refused: the console is read-only and this query would change data")
+                tx = s.begin_transaction(timeout=timeout)
+                try:
+                    result = tx.run(cypher, params)
+                    columns = list(result.keys())
+                    rows: list[list[Any]] = []
+                    truncated = False
+                    for record in result:
+                        if limit is not None and len(rows) >= limit:
+                            truncated = True
+                            break
+                        rows.append([_value(v) for v in record.values()])
+                finally:
+                    tx.close()
+        except nex.ClientError as exc:
+            raise _translate(exc, timeout) from exc
+        except nex.ServiceUnavailable as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {redact(self.uri)}") from exc
+        return QueryResult(columns, rows, truncated, limit, time.perf_counter() - started)
+
+    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        return self.query(cypher, params, timeout=None, limit=None).rows
+
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        if not wanted:
+            return out
+        # One indexed lookup per label, rather than a label-less scan.
+        for label in self.schema.labels:
+            for (node_id,) in self._rows("MATCH (n:" + label + ") WHERE n.id IN $ids RETURN n.id", {"ids": wanted}):
+                out[node_id] = label
+        return out
+
+    def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        rows = []
+        for label in set(self.labels_of(ids).values()):
+            rows += self._rows(
+                "MATCH (x:" + label + ")-[r]-() WHERE x.id IN $ids RETURN DISTINCT startNode(r), r, endNode(r)",
+                {"ids": ids},
+            )
+        seen: set[str] = set()
+        out = []
+        for a, r, b in rows:
+            if r["id"] not in seen:
+                seen.add(r["id"])
+                out.append((a, r, b))
+        return out
+
+    def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        out = []
+        for rel_type in types:
+            for a, b, props in self._rows("MATCH (a)-[r:" + rel_type + "]->(b) RETURN a.id, b.id, properties(r)"):
+                out.append((a, b, rel_type, clean(props)))
+        return out
+
+    def _all_nodes(self) -> list[tuple[str, str, str]]:
+        out = []
+        for label in self.schema.labels:
+            out += [(i, label, n) for i, n in self._rows("MATCH (n:" + label + ") RETURN n.id, n.name")]
+        return out
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        nodes = {lab: self._rows("MATCH (n:" + lab + ") RETURN count(n)")[0][0] for lab in self.schema.labels}
+        rels = {t: self._rows("MATCH ()-[r:" + t + "]->() RETURN count(r)")[0][0] for t in self.schema.relationships}
+        return nodes, rels
+
+    # -- writes -----------------------------------------------------------------------
+    def write(self, batch: Batch, replace: bool = False) -> WriteResult:
+        self._ensure_schema()
+        result = WriteResult()
+        try:
+            with self._driver.session(database=self.database) as s:
+                tx = s.begin_transaction()
+                try:
+                    if replace:
+                        tx.run("MATCH (n) DETACH DELETE n").consume()
+                    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                    for n in batch.nodes:
+                        by_label[n.label].append(_props(n.props))
+                    for label, rows in by_label.items():
+                        for chunk in _chunks(rows):
+                            summary = tx.run(
+                                "UNWIND $rows AS row MERGE (n:" + label + " {id: row.id}) SET n = row", rows=chunk
+                            ).consume()
+                            result.nodes_created += summary.counters.nodes_created
+                            result.nodes_updated += len(chunk) - summary.counters.nodes_created
+                    by_pair: dict[tuple[str, str, str], list[EdgeRecord]] = defaultdict(list)
+                    for e in batch.edges:
+                        by_pair[(e.type, e.start_label, e.end_label)].append(e)
+                    for (rel_type, a, b), recs in by_pair.items():
+                        rows = [{"start": e.start, "end": e.end, "props": _props(e.props)} for e in recs]
+                        for chunk in _chunks(rows):
+                            # An id may have moved to other ends: delete it, then merge anew.
+                            deleted = tx.run(
+                                "UNWIND $rows AS row MATCH ()-[r:" + rel_type + " {id: row.props.id}]->() DELETE r",
+                                rows=chunk,
+                            ).consume()
+                            result.edges_updated += deleted.counters.relationships_deleted
+                            summary = tx.run(
+                                "UNWIND $rows AS row MATCH (a:"
+                                + a
+                                + " {id: row.start}) MATCH (b:"
+                                + b
+                                + " {id: row.end}) "
+                                "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
+                                rows=chunk,
+                            ).consume()
+                            result.edges_created += (
+                                summary.counters.relationships_created - deleted.counters.relationships_deleted
+                            )
+                    tx.commit()
+                finally:
+                    if tx.closed() is False:
+                        tx.rollback()
+        except nex.Neo4jError as exc:
+            raise StoreError(f"write to Neo4j failed and was rolled back: {exc.message}") from exc
+        except nex.ServiceUnavailable as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {redact(self.uri)}; nothing was written") from exc
+        return result
+
+    def clear(self) -> None:
+        self._ensure_schema()
+        with self._driver.session(database=self.database) as s:
+            s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
+    for i in range(0, len(rows), BATCH):
+        yield rows[i : i + BATCH]
+
+
+def _props(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:
+    code = exc.code or ""
+    if "TransactionTimedOut" in code or "Terminated" in code:
+        return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise --timeout")
+    if "Forbidden" in code or "AccessMode" in code or "WriteOnReadOnlyAccess" in code:
+        return WriteRefused("refused: the console is read-only and this query would change data")
+    return QueryError(f"{exc.message} ({code})")
+
+
+def _value(v: Any) -> Any:
+    """Turn driver graph objects into the same plain dicts the embedded store returns."""
+    if isinstance(v, neo4j.graph.Node):
+        return {"_label": next(iter(v.labels), ""), **clean(dict(v))}
+    if isinstance(v, neo4j.graph.Relationship):
+        return {"_type": v.type, **clean(dict(v)), "_start": v.start_node.get("id"), "_end": v.end_node.get("id")}
+    if isinstance(v, neo4j.graph.Path):
+        return {
+            "_path": True,
+            "nodes": [_value(n) for n in v.nodes],
+            "relationships": [_value(r) for r in v.relationships],
+        }
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    return clean(v)

@@ -1,0 +1,12 @@
+"""One module per source. Each declares its ``SOURCE`` and a ``load(ctx)`` function.
+
+Loaders never touch a store: they emit canonical records through a
+:class:`loaders.base.Context`, which stamps provenance on them. The build
+(``graph.build``) runs them in the order of :data:`LOADERS`, which is also the
+order of precedence when two loaders describe the same entity.
+"""
+
+from loaders import bri_gfdc, countries, cset_eto, curated
+
+# Curated facts first: when records merge, earlier loaders' values win.
+LOADERS = (curated, countries, bri_gfdc, cset_eto)

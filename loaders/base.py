@@ -1,0 +1,139 @@
+"""The loader contract: a declared source, and a context that emits records.
+
+A loader module has:
+
+* ``SOURCE``: a :class:`SourceInfo` (publisher, title, date, URL, licence,
+  the raw files it reads and the row counts it expects);
+* ``load(ctx: Context) -> None``: reads the files and calls ``ctx.node`` and
+  ``ctx.edge``. It raises :class:`LoaderError` (via ``ctx.fail``) when a file's
+  layout is not the one it knows, naming file, line and what it expected, and
+  calls ``ctx.skip`` for a single bad row, which is reported, never dropped
+  silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.errors import LoaderError
+from graph.model import EdgeRecord, NodeRecord, make_id
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a loader reads, and how it is cited."""
+
+    id: str
+    publisher: str
+    title: str
+    url: str
+    license: str
+    date: str | None = None
+    kind: str = "dataset"
+    files: tuple[str, ...] = ()  # paths relative to a raw-data folder
+    expected_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (min, max) data rows
+    cites_itself: bool = True  # False for curated data, whose records name their own sources
+
+    def as_props(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.title,
+            "publisher": self.publisher,
+            "title": self.title,
+            "url": self.url,
+            "license": self.license,
+            "date": self.date,
+            "kind": self.kind,
+            "sources": [self.id],
+        }
+
+
+@dataclass
+class LoadReport:
+    """What a loader did: rows read per file, records emitted, rows skipped and why."""
+
+    source: str
+    rows_read: dict[str, int] = field(default_factory=dict)
+    nodes: int = 0
+    edges: int = 0
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Context:
+    """Emits records for one loader, stamping each with the loader's source."""
+
+    def __init__(self, source: SourceInfo, raw_dirs: Sequence[Path]):
+        self.source = source
+        self.raw_dirs = list(raw_dirs)
+        self.nodes: list[NodeRecord] = []
+        self.edges: list[EdgeRecord] = []
+        self.report = LoadReport(source.id)
+        self._origin: tuple[str, int] = (source.id, 0)
+
+    # -- files ----------------------------------------------------------------------
+    def find(self, relative: str) -> Path:
+        """Locate a raw file in the configured folders, or fail saying where it was sought."""
+        for folder in self.raw_dirs:
+            candidate = folder / relative
+            if candidate.is_file():
+                return candidate
+        tried = ", ".join(str(d / relative) for d in self.raw_dirs)
+        raise LoaderError(
+            f"{self.source.id}: cannot find {relative} (tried {tried}); download it from {self.source.url} "
+            "and put it under data/raw/, or set TECHGEO_RAW_DIRS"
+        )
+
+    def at(self, file: str | Path, line: int) -> None:
+        """Set the file and line that the next records come from, for messages."""
+        self._origin = (str(file), line)
+
+    def count(self, file: str, rows: int) -> None:
+        """Record rows read from a file and check them against the expected range."""
+        self.report.rows_read[file] = rows
+        lo, hi = self.source.expected_rows.get(file, (0, 10**9))
+        if not lo <= rows <= hi:
+            self.report.warnings.append(f"{file}: {rows} rows, expected {lo} to {hi}; has the source changed?")
+
+    # -- records --------------------------------------------------------------------
+    def make_id(self, *parts: object) -> str:
+        return make_id(self.source.id, *parts)
+
+    def node(self, label: str, node_id: str, name: str, **props: Any) -> str:
+        """Emit a node citing this source (plus any ``sources`` given); return its id."""
+        sources = self._sources(props.pop("sources", []))
+        self.nodes.append(NodeRecord(label, {"id": node_id, "name": name, **props, "sources": sources}, self._origin))
+        self.report.nodes += 1
+        return node_id
+
+    def edge(self, rel_type: str, start: str, end: str, **props: Any) -> None:
+        """Emit a relationship citing this source (plus any ``sources`` given)."""
+        sources = self._sources(props.pop("sources", []))
+        self.edges.append(EdgeRecord(rel_type, start, end, {**props, "sources": sources}, self._origin))
+        self.report.edges += 1
+
+    def _sources(self, given: list[str]) -> list[str]:
+        return list(dict.fromkeys([*given, self.source.id] if self.source.cites_itself else given))
+
+    def skip(self, reason: str) -> None:
+        """Report a bad row that is left out, with where it is."""
+        self.report.skipped.append(f"{self._origin[0]}:{self._origin[1]}: {reason}")
+
+    def fail(self, message: str) -> LoaderError:
+        """An error for a file whose layout the loader does not know."""
+        return LoaderError(f"{self._origin[0]}:{self._origin[1]}: {message}")
+
+
+def iso_date(value: Any) -> str | None:
+    """An Excel or text date as ISO ``YYYY-MM-DD``, or None when blank."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return dt.date.fromisoformat(str(value).strip()).isoformat()

@@ -1,0 +1,90 @@
+"""Belt and Road Initiative members, from GFDC's "Countries of the BRI" workbook.
+
+Reads ``bri-gfdc/23_12_BRI-countries-public.xlsx`` in its published layout
+(sheet "BRI countries": Country, Country Code, Region, IncomeGroup, Likely date
+of joining, Likely date of exit) and emits the ``bri`` Initiative, the
+``MEMBER_OF`` edges with join and exit dates, and region and income group on
+each Country. GFDC gives *likely* dates (the MoUs are not all public), so every
+membership carries ``confidence: medium``, or ``low`` where the date is unclear.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+
+from loaders.base import Context, SourceInfo, iso_date
+
+SOURCE = SourceInfo(
+    id="src-gfdc-bri-countries-2023",
+    publisher="Green Finance & Development Center, FISF Fudan University (Nedopil, Christoph)",
+    title="Countries of the Belt and Road Initiative (23_12_BRI-countries-public.xlsx)",
+    url="https://greenfdc.org/countries-of-the-belt-and-road-initiative-bri/",
+    license="No licence stated; cite as: Nedopil, Christoph (2023): 'Countries of the Belt and Road Initiative'; "
+    "Shanghai, Green Finance & Development Center, FISF Fudan University, www.greenfdc.org",
+    date="2023-12-01",
+    kind="dataset",
+    files=("bri-gfdc/23_12_BRI-countries-public.xlsx",),
+    expected_rows={"BRI countries": (140, 200)},
+)
+SHEET = "BRI countries"
+HEADER = ("Country", "Country Code", "Region", "IncomeGroup", "Likely date of joining", "Likely date of exit")
+BRI_ID = "bri"
+
+
+def load(ctx: Context) -> None:
+    """Emit the BRI initiative, and one membership per row of the workbook."""
+    path = ctx.find(SOURCE.files[0])
+    ctx.at(path, 0)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise ctx.fail(f"not a readable .xlsx workbook ({exc})") from exc
+    if SHEET not in wb.sheetnames:
+        raise ctx.fail(f"expected a sheet named {SHEET!r}; found {wb.sheetnames}")
+    rows = wb[SHEET].iter_rows(values_only=True)
+    header = tuple((c or "").strip() if isinstance(c, str) else c for c in next(rows, ()))
+    ctx.at(path, 1)
+    if header[: len(HEADER)] != HEADER:
+        raise ctx.fail(f"sheet {SHEET!r} header is {header}; expected {HEADER}")
+    ctx.node(
+        "Initiative",
+        BRI_ID,
+        "Belt and Road Initiative",
+        aliases=["BRI", "One Belt One Road", "OBOR", "一带一路"],
+        url=SOURCE.url,
+    )
+    n = 0
+    for line, row in enumerate(rows, start=2):
+        if not row or all(c in (None, "") for c in row):
+            continue
+        ctx.at(path, line)
+        n += 1
+        name, code, region, income, joined, exited = (list(row) + [None] * 6)[:6]
+        code = (code or "").strip() if isinstance(code, str) else code
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+            ctx.skip(f"country code {code!r} is not an ISO alpha-3 code")
+            continue
+        try:
+            valid_from, valid_to = iso_date(joined), iso_date(exited)
+        except ValueError:
+            ctx.skip(f"{code}: join or exit date {joined!r}/{exited!r} is not a date")
+            continue
+        ctx.node(
+            "Country",
+            code,
+            str(name).strip(),
+            region=(region or None),
+            income_group=(income or None),
+        )
+        if valid_from:
+            conf = {"confidence": "medium", "confidence_note": "GFDC gives the likely date of joining (MoU date)."}
+        else:
+            conf = {
+                "confidence": "low",
+                "confidence_note": "GFDC lists this member with no join date: the MoU date is unclear.",
+            }
+        ctx.edge("MEMBER_OF", code, BRI_ID, valid_from=valid_from, valid_to=valid_to, **conf)
+    ctx.count(SHEET, n)

@@ -1,0 +1,44 @@
+import java.nio.file.Path;
+import java.time.Duration;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.dbms.api.DatabaseManagementService;
+import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.io.ByteUnit;
+
+/**
+ * Starts a Neo4j 5.26 Community server with Bolt on 127.0.0.1, for tests and development.
+ *
+ * Usage: java -cp 'lib/*' Launcher.java HOME PORT PASSWORD
+ * Prints "READY bolt://127.0.0.1:PORT" once Bolt accepts connections, then runs until killed.
+ */
+public class Launcher {
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args[0]).toAbsolutePath();
+        int port = Integer.parseInt(args[1]);
+        String password = args[2];
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+            .setConfig(BoltConnector.enabled, true)
+            .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+            .setConfig(HttpConnector.enabled, false)
+            .setConfig(GraphDatabaseSettings.auth_enabled, true)
+            .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(512))
+            .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
+            .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
+        // A fresh home has user neo4j/neo4j with a forced change; set the password we were given.
+        var system = dbms.database("system");
+        try {
+            system.executeTransactionally(
+                "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", java.util.Map.of("pw", password));
+        } catch (Exception e) {
+            System.err.println("password not changed: " + e.getMessage());
+        }
+        dbms.database("neo4j"); // fail fast if the default database cannot start
+        System.out.println("READY bolt://127.0.0.1:" + port);
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}
