@@ -1,0 +1,103 @@
+"""Shared fixtures: a fresh store of each kind, and a real Neo4j server.
+
+The ``store`` fixture runs each contract test twice, on the embedded
+LadybugDB store and on a real Neo4j 5.26 server started from Maven Central
+jars (tools/neo4j/server.py). Outside CI a missing Java or Maven skips the
+Neo4j half, saying why; with ``CI=true`` nothing skips.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.model import EdgeRecord, NodeRecord, validate
+from graph.store.base import GraphStore
+from graph.store.embedded import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+_spec = importlib.util.spec_from_file_location("neo4j_server", ROOT / "tools" / "neo4j" / "server.py")
+neo4j_server = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(neo4j_server)  # type: ignore[union-attr]
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip outside CI when a prerequisite is absent; fail in CI, where nothing may skip."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    """A running Neo4j server: reuse one on the port, or start one and stop it afterwards."""
+    was_running = neo4j_server.listening()
+    if not was_running:
+        need(shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)")
+        need(
+            shutil.which("mvn") is not None or (neo4j_server.LIB / "neo4j-kernel-5.26.30.jar").exists(),
+            "Maven is needed to fetch Neo4j (apt-get install maven)",
+        )
+        neo4j_server.start()
+    os.environ.setdefault("NEO4J_PASSWORD", neo4j_server.PASSWORD)
+    yield neo4j_server.URI
+    if not was_running:
+        neo4j_server.stop()
+
+
+def _neo4j_store(uri: str) -> GraphStore:
+    from graph.store.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(uri, "neo4j", neo4j_server.PASSWORD)
+    store.clear()
+    return store
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store of each kind, with the schema in place."""
+    if request.param == "embedded":
+        s: GraphStore = EmbeddedStore(tmp_path / "graph.lbdb")
+        s.create()  # type: ignore[attr-defined]
+    else:
+        s = _neo4j_store(request.getfixturevalue("neo4j_uri"))
+    yield s
+    s.close()
+
+
+def write_records(store: GraphStore, nodes: list[NodeRecord], edges: list[EdgeRecord]) -> None:
+    """Validate and write records, as the importer does."""
+    store.write(validate(nodes, edges, store.labels_of))
+
+
+def source(sid: str = "src-test") -> NodeRecord:
+    return NodeRecord(
+        "Source", {"id": sid, "name": "Test source", "publisher": "Tests", "title": "Test source", "url": "file:///tests", "sources": [sid]}
+    )
+
+
+def company(cid: str, name: str | None = None, **props: object) -> NodeRecord:
+    return NodeRecord("Company", {"id": cid, "name": name or cid.upper(), "sources": ["src-test"], **props})
+
+
+def edge(rel_type: str, start: str, end: str, **props: object) -> EdgeRecord:
+    return EdgeRecord(rel_type, start, end, {"sources": ["src-test"], **props})
+
+
+def dump(store: GraphStore) -> tuple[list[tuple], list[tuple]]:
+    """Everything in a store, in a stable order, to compare before and after."""
+    g = store.projection()
+    nodes = sorted((n, d["label"], d["name"]) for n, d in g.nodes(data=True))
+    edges = sorted((a, b, k, tuple(sorted((p, str(v)) for p, v in d.items()))) for a, b, k, d in g.edges(keys=True, data=True))
+    return nodes, edges

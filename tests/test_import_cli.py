@@ -1,0 +1,133 @@
+"""``python -m graph import`` and friends, as a person runs them: bad input is refused
+with a message naming file and line, and the store is left exactly as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph.store.base import GraphStore
+from graph.store.embedded import EmbeddedStore
+from tests.conftest import FIXTURES, ROOT, dump
+
+MINI = FIXTURES / "mini"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graph", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def target(store: GraphStore) -> list[str]:
+    return ["--store", str(store.path)] if isinstance(store, EmbeddedStore) else ["--neo4j", store.uri]
+
+
+def copy_fixture(tmp_path: Path) -> Path:
+    d = tmp_path / "import"
+    shutil.copytree(MINI, d)
+    return d
+
+
+def test_import_twice_changes_nothing(store: GraphStore) -> None:
+    first = run("import", str(MINI), *target(store))
+    assert first.returncode == 0, first.stderr
+    assert "imported 7 nodes (7 new) and 6 relationships (6 new)" in first.stdout
+    before = dump(store)
+    second = run("import", str(MINI), *target(store))
+    assert second.returncode == 0, second.stderr
+    assert "(0 new)" in second.stdout
+    assert dump(store) == before
+
+
+BAD_INPUTS = [
+    ("nodes.jsonl", 1, '{"id": "x", "label": "Firm", "name": "X", "sources": ["src-fr-2019-10616"]}', "unknown label 'Firm'"),
+    ("edges.jsonl", 1, '{"type": "BUYS_FROM", "start": "huawei", "end": "CHN", "sources": ["src-fr-2019-10616"]}', "unknown relationship type 'BUYS_FROM'"),
+    ("nodes.jsonl", 2, '{"id": "x", "label": "Company", "name": "X"}', "sources is required"),
+    ("nodes.jsonl", 2, '{"id": "x", "label": "Company", "name": "X", "sources": ["nowhere"]}', "source 'nowhere' does not exist"),
+    ("edges.jsonl", 4, '{"type": "LISTED_ON", "start": "huawei", "end": "us-bis-entity-list", "valid_from": "2019-13-40", "sources": ["src-fr-2019-10616"]}', "valid_from: '2019-13-40' is not a real date"),
+    ("edges.jsonl", 3, '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 150, "sources": ["src-fr-2019-10616"]}', "share: 150 is above the maximum 100"),
+    ("edges.jsonl", 2, '{"type": "SUBSIDIARY_OF", "start": "hisilicon", "end": "ghost-co", "sources": ["src-fr-2019-10616"]}', "dangling edge: end node 'ghost-co' does not exist"),
+    ("nodes.jsonl", 3, '{"id": "CHN", "label": "Country", "name": "China", ', "broken JSON"),
+    ("nodes.jsonl", 1, '{"id": "huawei", "label": "Company", "name": "Huawei", "ceo": "x", "sources": ["src-fr-2019-10616"]}', "unknown property 'ceo'"),
+    ("sources.jsonl", 1, '{"id": "s", "publisher": "P", "title": "T", "url": "u", "licence": "x"}', "unknown field(s) licence"),
+]
+
+
+@pytest.mark.parametrize(("file", "line", "content", "message"), BAD_INPUTS, ids=[b[3][:30] for b in BAD_INPUTS])
+def test_bad_input_is_refused_and_store_unchanged(store: GraphStore, tmp_path: Path, file: str, line: int, content: str, message: str) -> None:
+    assert run("import", str(MINI), *target(store)).returncode == 0
+    before = dump(store)
+    d = copy_fixture(tmp_path)
+    lines = (d / file).read_text(encoding="utf-8").splitlines()
+    lines[line - 1] = content
+    (d / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # The rest of the import is valid and new: it must not be written either.
+    with open(d / "nodes.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"id": "newco", "label": "Company", "name": "New Co", "sources": ["src-fr-2019-10616"]}\n')
+    res = run("import", str(d), *target(store))
+    assert res.returncode == 1
+    last = res.stderr.strip().splitlines()[-1]
+    assert f"{file}:{line}" in res.stderr and message in res.stderr, res.stderr
+    assert last.startswith("error: ") and "nothing was written" in last
+    assert dump(store) == before
+
+
+def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
+    d = copy_fixture(tmp_path)
+    text = (d / "nodes.jsonl").read_text(encoding="utf-8").replace("Huawei Technologies", "Huawéi Technologies")
+    (d / "nodes.jsonl").write_bytes(text.encode("latin-1"))
+    res = run("import", str(d), "--store", str(tmp_path / "g.lbdb"))
+    assert res.returncode == 1
+    assert "nodes.jsonl:1: not UTF-8 text" in res.stderr
+    assert not (tmp_path / "g.lbdb").exists() or EmbeddedStore(tmp_path / "g.lbdb").stats()["total_nodes"] == 0
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    d = copy_fixture(tmp_path)
+    (d / "edges.jsonl").unlink()
+    res = run("import", str(d), "--store", str(tmp_path / "g.lbdb"))
+    assert res.returncode == 1 and "missing edges.jsonl" in res.stderr
+
+
+def test_query_formats(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.lbdb")
+    assert run("import", str(MINI), "--store", db).returncode == 0
+    res = run("query", "MATCH (c:Company) WHERE c.country = $cc RETURN c.id AS id, c.name AS name ORDER BY id",
+              "--param", 'cc="CHN"', "--format", "json", "--store", db)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == [
+        {"id": "hisilicon", "name": "HiSilicon Technologies Co., Ltd."},
+        {"id": "huawei", "name": "Huawei Technologies Co., Ltd."},
+    ]
+    res = run("query", "MATCH (c:Company) RETURN c.id AS id, c.roles AS roles ORDER BY id", "--format", "csv", "--store", db)
+    assert res.stdout.splitlines()[:2] == ["id,roles", 'hisilicon,"[""fabless""]"']
+    res = run("query", "MATCH (c:Company) RETURN c.id ORDER BY c.id", "--limit", "1", "--store", db)
+    assert res.returncode == 0 and "truncated: showing the first 1 rows" in res.stderr
+    res = run("query", "MATCH (n) DETACH DELETE n", "--store", db)
+    assert res.returncode == 1 and res.stderr.startswith("error: refused: the console is read-only")
+    res = run("query", "RETURN $x", "--param", "x=notjson", "--store", db)
+    assert res.returncode == 1 and "is not JSON" in res.stderr
+    res = run("stats", "--format", "json", "--store", db)
+    stats = json.loads(res.stdout)
+    assert stats["nodes"]["Company"] == 3 and stats["relationships"]["LISTED_ON"] == 2
+
+
+def test_errors_a_person_can_act_on(tmp_path: Path, neo4j_uri: str) -> None:
+    res = run("stats", "--store", str(tmp_path / "absent.lbdb"))
+    assert res.returncode == 1 and "run `python -m graph build` first" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = run("stats", "--neo4j", "bolt://127.0.0.1:1")
+    assert res.returncode == 1 and "cannot reach Neo4j at bolt://127.0.0.1:1" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = run("stats", "--neo4j", neo4j_uri, env={"NEO4J_PASSWORD": "wrong-password"})
+    assert res.returncode == 1 and "refused user 'neo4j'" in res.stderr and "NEO4J_PASSWORD" in res.stderr
+    res = run("stats", "--neo4j", neo4j_uri.replace("bolt://", "bolt://neo4j:secret@"), env={"NEO4J_PASSWORD": "wrong"})
+    assert "secret" not in res.stderr

@@ -1,0 +1,171 @@
+"""One contract, run against both backends: the embedded store and a real Neo4j server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from graph.errors import QueryError, QueryTimeout, WriteRefused
+from graph.store.base import GraphStore
+from tests.conftest import company, dump, edge, source, write_records
+
+
+def seed(store: GraphStore) -> None:
+    nodes = [
+        source(),
+        company("a", "Alpha Holdings"),
+        company("b", "Beta Chips"),
+        company("c", "Gamma Fab"),
+        company("d", "Delta Tools"),
+    ]
+    edges = [
+        edge("OWNS", "a", "b", share=60.0, valid_from="2018-01-01"),
+        edge("OWNS", "b", "c", share=None),
+        edge("SUPPLIES", "d", "c", input="lithography tools", valid_from="2015-01-01", valid_to="2020-09-14"),
+        edge("MANUFACTURES_FOR", "c", "b", valid_from="2021-01-01"),
+    ]
+    write_records(store, nodes, edges)
+
+
+def test_upsert_is_idempotent(store: GraphStore) -> None:
+    seed(store)
+    first = dump(store)
+    seed(store)
+    assert dump(store) == first
+    nodes, rels = store.counts()
+    assert nodes["Company"] == 4 and nodes["Source"] == 1
+    assert rels["OWNS"] == 2 and rels["SUPPLIES"] == 1
+
+
+def test_upsert_updates_in_place(store: GraphStore) -> None:
+    seed(store)
+    write_records(store, [source(), company("b", "Beta Chips Ltd", country="CHN")], [edge("OWNS", "a", "b", share=75.0, valid_from="2018-01-01")])
+    node = store.node("b")
+    assert node is not None and node["name"] == "Beta Chips Ltd" and node["country"] == "CHN"
+    rows = store.query("MATCH (a:Company)-[r:OWNS]->(b:Company) WHERE a.id = 'a' RETURN r.share, r.valid_from").rows
+    assert rows == [[75.0, dt.date(2018, 1, 1)]]
+    assert store.counts()[1]["OWNS"] == 2
+
+
+def test_query_with_parameters_returns_plain_values(store: GraphStore) -> None:
+    seed(store)
+    res = store.query(
+        "MATCH (a:Company)-[r:OWNS]->(b:Company) WHERE a.id = $id RETURN a, r, b.name AS name", {"id": "a"}
+    )
+    assert res.columns == ["a", "r", "name"]
+    (a, r, name), = res.rows
+    assert a["_label"] == "Company" and a["id"] == "a" and a["sources"] == ["src-test"]
+    assert r["_type"] == "OWNS" and r["share"] == 60.0 and r["_start"] == "a"
+    assert r["valid_from"] == dt.date(2018, 1, 1)
+    assert name == "Beta Chips"
+    assert res.truncated is False
+
+
+def test_row_cap_truncates_and_says_so(store: GraphStore) -> None:
+    seed(store)
+    res = store.query("MATCH (n:Company) RETURN n.id ORDER BY n.id", limit=2)
+    assert [r[0] for r in res.rows] == ["a", "b"]
+    assert res.truncated is True and res.limit == 2
+    assert store.query("MATCH (n:Company) RETURN n.id", limit=4).truncated is False
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "CREATE (n:Company {id: 'x', name: 'X'})",
+        "MATCH (n:Company) WHERE n.id = 'a' SET n.name = 'Hacked'",
+        "MATCH (n:Company) WHERE n.id = 'a' DETACH DELETE n",
+        "MERGE (n:Company {id: 'y'})",
+        "match (n) where n.id = 'a' set n.name = 'lower case'",
+        "COPY (MATCH (n) RETURN n.id) TO '/tmp/exfiltrated.csv'",
+        "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    ],
+)
+def test_writes_are_refused_and_nothing_changes(store: GraphStore, cypher: str) -> None:
+    seed(store)
+    before = dump(store)
+    with pytest.raises(WriteRefused, match="read-only"):
+        store.query(cypher)
+    assert dump(store) == before
+
+
+def test_backend_refuses_a_write_the_text_check_cannot_see(store: GraphStore) -> None:
+    """The second fence: the backend itself runs the query read-only."""
+    seed(store)
+    before = dump(store)
+    with pytest.raises((WriteRefused, QueryError)):
+        # Not a write keyword at the top level: a procedure that would change the schema.
+        store.query("CALL create_fts_index('Company', 'idx', ['name'])" if store.kind == "embedded" else "CALL db.createLabel('Hacked')")
+    assert dump(store) == before
+
+
+def test_words_inside_strings_are_not_writes(store: GraphStore) -> None:
+    seed(store)
+    res = store.query("MATCH (n:Company) WHERE n.name <> 'SET DELETE CREATE' RETURN count(n) AS n")
+    assert res.rows == [[4]]
+
+
+def test_slow_query_is_stopped_and_store_stays_usable(store: GraphStore) -> None:
+    nodes = [source()] + [company(f"n{i}", f"N {i:05d}") for i in range(1500)]
+    write_records(store, nodes, [])
+    started = time.perf_counter()
+    with pytest.raises(QueryTimeout, match="time limit"):
+        store.query(
+            "MATCH (a:Company), (b:Company), (c:Company) WHERE a.name < b.name AND b.name < c.name RETURN count(*)",
+            timeout=1.0,
+        )
+    assert time.perf_counter() - started < 10
+    assert store.query("MATCH (n:Company) RETURN count(n)").rows == [[1500]]
+
+
+def test_bad_query_is_a_query_error(store: GraphStore) -> None:
+    with pytest.raises(QueryError):
+        store.query("MATCH (n:Company RETURN n")
+
+
+def test_neighbourhood_filters_by_type_label_and_date(store: GraphStore) -> None:
+    seed(store)
+    sub = store.neighbourhood("c", hops=1)
+    assert set(sub.nodes) == {"b", "c", "d"}
+    sub = store.neighbourhood("c", hops=1, as_of=dt.date(2022, 1, 1))  # the supply ended in 2020
+    assert set(sub.nodes) == {"b", "c"}
+    sub = store.neighbourhood("c", hops=1, types=["SUPPLIES"])
+    assert set(sub.nodes) == {"c", "d"}
+    sub = store.neighbourhood("c", hops=2, types=["OWNS"])
+    assert set(sub.nodes) == {"a", "b", "c"}
+    assert {e["_type"] for e in sub.edges.values()} == {"OWNS"}
+    sub = store.neighbourhood("c", hops=2, labels=["Country"])
+    assert set(sub.nodes) == {"c"}
+
+
+def test_neighbourhood_is_capped_and_counts_what_it_left_out(store: GraphStore) -> None:
+    nodes = [source(), company("hub", "Hub")] + [company(f"s{i:03d}") for i in range(40)]
+    edges = [edge("SUPPLIES", f"s{i:03d}", "hub") for i in range(40)]
+    write_records(store, nodes, edges)
+    sub = store.neighbourhood("hub", hops=1, limit=15)
+    assert sub.total_neighbours == 40 and sub.shown_neighbours == 15 and sub.truncated
+    assert len(sub.nodes) == 16 and len(sub.edges) == 15
+
+
+def test_projection_respects_as_of(store: GraphStore) -> None:
+    seed(store)
+    g = store.projection()
+    assert g.number_of_nodes() == 5 and g.number_of_edges() == 4
+    assert g.nodes["a"]["label"] == "Company"
+    g2017 = store.projection(as_of=dt.date(2017, 6, 1))
+    assert not g2017.has_edge("a", "b")  # the stake starts in 2018
+    assert g2017.has_edge("d", "c")
+    owns = store.projection(types=["OWNS"])
+    assert {d["type"] for _, _, d in owns.edges(data=True)} == {"OWNS"}
+    assert owns["a"]["b"][next(iter(owns["a"]["b"]))]["share"] == 60.0
+
+
+def test_stats_and_clear(store: GraphStore) -> None:
+    seed(store)
+    stats = store.stats()
+    assert stats["total_nodes"] == 5 and stats["total_relationships"] == 4
+    assert stats["sources"][0]["id"] == "src-test" and stats["sources"][0]["relationships_citing"] == 4
+    store.clear()
+    assert store.stats()["total_nodes"] == 0
