@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import Problem, ValidationError
-from graph.model import Batch, EdgeRecord, NodeRecord, source_node, validate
+from graph.model import Batch, EdgeRecord, NodeRecord, paused_gc, source_node, validate
 from graph.store.base import GraphStore, WriteResult
 
 FILES = ("sources.jsonl", "nodes.jsonl", "edges.jsonl")
@@ -36,14 +36,22 @@ def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[
             Problem(str(path), line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
         )
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), number, f"broken JSON: {exc.msg} at column {exc.colno}"))
-            continue
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    try:
+        # One parse of the whole file is several times faster than one per line;
+        # on any error, fall back to line by line to say which line is broken.
+        objects = json.loads("[" + ",".join(line for _, line in numbered) + "]")
+        if len(objects) != len(numbered):
+            raise ValueError("a line holds more than one value")
+        parsed = list(zip((n for n, _ in numbered), objects))
+    except ValueError:  # JSONDecodeError is a ValueError
+        parsed = []
+        for number, line in numbered:
+            try:
+                parsed.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(str(path), number, f"broken JSON: {exc.msg} at column {exc.colno}"))
+    for number, obj in parsed:
         if not isinstance(obj, dict):
             problems.append(Problem(str(path), number, "expected a JSON object"))
             continue
@@ -93,6 +101,7 @@ def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
 
 def import_dir(store: GraphStore, directory: Path) -> tuple[Batch, WriteResult]:
     """Validate DIR against the schema and the store, then write it in one atomic step."""
-    nodes, edges = read_dir(directory)
-    batch = validate(nodes, edges, store.labels_of)
-    return batch, store.write(batch)
+    with paused_gc():
+        nodes, edges = read_dir(directory)
+        batch = validate(nodes, edges, store.labels_of)
+        return batch, store.write(batch)

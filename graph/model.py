@@ -13,8 +13,10 @@ validated as a whole against the schema and the store it will be written to
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +39,7 @@ def edge_id(rel_type: str, start: str, end: str, valid_from: object) -> str:
     return f"{rel_type}-{_digest(start, end, valid_from, length=16)}"
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeRecord:
     """A node: its label and its properties (``id``, ``name``, ``sources`` among them)."""
 
@@ -50,7 +52,7 @@ class NodeRecord:
         return self.props["id"]
 
 
-@dataclass
+@dataclass(slots=True)
 class EdgeRecord:
     """A relationship between two node ids, with its properties (``id`` among them)."""
 
@@ -86,6 +88,22 @@ def source_node(raw: Mapping[str, Any], origin: tuple[str, int] = ("", 0)) -> No
     return NodeRecord("Source", props, origin)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small records are built.
+
+    The records hold no cycles; without the pause, collections triggered by
+    allocation take about a third of a large import's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def validate(
     nodes: Iterable[NodeRecord],
     edges: Iterable[EdgeRecord],
@@ -110,7 +128,7 @@ def validate(
     labels: dict[str, str] = {}
     first_seen: dict[str, tuple[str, int]] = {}
     for rec in nodes:
-        props, errs = schema.check_node({"label": rec.label, **rec.props})
+        props, errs = schema.check_node_props(rec.label, rec.props)
         for e in errs:
             report(rec.origin, e)
         node_id = props.get("id")
@@ -128,7 +146,9 @@ def validate(
     for rec in batch.nodes:
         wanted.update(rec.props.get("sources") or [])
     for rec in edge_list:
-        wanted.update(rec.props.get("sources") or [] if isinstance(rec.props.get("sources"), list) else [])
+        cited = rec.props.get("sources")
+        if isinstance(cited, list):
+            wanted.update(cited)
     missing = [i for i in wanted if isinstance(i, str) and i not in labels]
     stored = dict(existing_labels(missing)) if missing else {}
     for node_id, label in stored.items():
@@ -136,11 +156,19 @@ def validate(
             report(first_seen[node_id], f"node {node_id!r} is a {label} in the store, not a {labels[node_id]}")
     known = {**stored, **labels}
 
+    verdicts: dict[tuple[str, ...], list[str]] = {}  # most records cite the same few source lists
+
     def check_sources(origin: tuple[str, int], sources: Any) -> None:
-        for sid in sources or []:
-            if known.get(sid) != "Source":
-                what = "is not a Source" if sid in known else "does not exist"
-                report(origin, f"source {sid!r} {what}; add it to sources.jsonl")
+        key = tuple(sources or ())
+        found = verdicts.get(key)
+        if found is None:
+            found = verdicts[key] = [
+                f"source {sid!r} {'is not a Source' if sid in known else 'does not exist'}; add it to sources.jsonl"
+                for sid in key
+                if known.get(sid) != "Source"
+            ]
+        for message in found:
+            report(origin, message)
 
     for rec in batch.nodes:
         if rec.label != "Source":
@@ -149,21 +177,19 @@ def validate(
     edge_seen: dict[str, tuple[str, int]] = {}
     for rec in edge_list:
         start_label, end_label = known.get(rec.start), known.get(rec.end)
-        for end, label in (("start", start_label), ("end", end_label)):
-            if label is None:
-                ref = rec.start if end == "start" else rec.end
-                report(rec.origin, f"dangling edge: {end} node {ref!r} does not exist")
-        props, errs = schema.check_edge(
-            {"type": rec.type, **({"id": ""} if "id" not in rec.props else {}), **rec.props}, start_label, end_label
-        )
-        errs = [e for e in errs if not e.startswith("id ")]
+        if start_label is None:
+            report(rec.origin, f"dangling edge: start node {rec.start!r} does not exist")
+        if end_label is None:
+            report(rec.origin, f"dangling edge: end node {rec.end!r} does not exist")
+        values = rec.props
+        if not values.get("id"):
+            values = {**values, "id": edge_id(rec.type, rec.start, rec.end, values.get("valid_from"))}
+        props, errs = schema.check_edge_props(rec.type, values, start_label, end_label)
         for e in errs:
             report(rec.origin, e)
         check_sources(rec.origin, props.get("sources"))
         if errs or start_label is None or end_label is None:
             continue
-        if not props.get("id"):
-            props["id"] = edge_id(rec.type, rec.start, rec.end, props.get("valid_from"))
         if props["id"] in edge_seen:
             f, ln = edge_seen[props["id"]]
             report(rec.origin, f"duplicate edge id {props['id']!r} (first at {f}:{ln})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class PropertySpec:
                 return value, f"{self.name}: {value!r} is not one of {', '.join(self.enum)}"
             return value, None
         if t == "string[]":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            if type(value) is not list or not all(type(v) is str for v in value):
                 return value, f"{self.name}: expected a list of text"
             if self.required and not value:
                 return value, f"{self.name} must not be empty"
@@ -100,11 +100,19 @@ class PropertySpec:
 
 def parse_date(value: Any, name: str = "date") -> tuple[Any, str | None]:
     """Parse an ISO ``YYYY-MM-DD`` date strictly; return ``(date, problem or None)``."""
+    if type(value) is str:
+        return _parse_iso(value, name)
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
         return value, None
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
+    return value, f"{name}: {value!r} is not a date in the form YYYY-MM-DD"
+
+
+@lru_cache(maxsize=65536)
+def _parse_iso(value: str, name: str) -> tuple[Any, str | None]:
+    # Imports repeat the same few thousand dates millions of times.
+    if not _ISO_DATE.match(value):
         return value, f"{name}: {value!r} is not a date in the form YYYY-MM-DD"
     try:
         return dt.date.fromisoformat(value), None
@@ -123,6 +131,11 @@ class LabelSpec:
     doc: str
     properties: dict[str, PropertySpec]
 
+    required: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", tuple(n for n, p in self.properties.items() if p.required))
+
 
 @dataclass(frozen=True)
 class RelSpec:
@@ -135,10 +148,19 @@ class RelSpec:
     doc: str
     properties: dict[str, PropertySpec]
 
+    required: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", tuple(n for n, p in self.properties.items() if p.required))
+
     @property
     def pairs(self) -> list[tuple[str, str]]:
         """Every allowed (start label, end label) pair."""
         return [(a, b) for a in self.from_labels for b in self.to_labels]
+
+    @cached_property
+    def pair_set(self) -> frozenset[tuple[str, str]]:
+        return frozenset(self.pairs)
 
 
 @dataclass(frozen=True)
@@ -153,24 +175,32 @@ class Schema:
     # -- validation -------------------------------------------------------
     def check_node(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Validate a node record (with a ``label`` key); return (normalised properties, problems)."""
-        label = record.get("label")
+        values = {k: v for k, v in record.items() if k != "label"}
+        return self.check_node_props(record.get("label"), values)
+
+    def check_node_props(self, label: Any, values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Like :meth:`check_node`, for a label and a property dict given apart."""
         spec = self.labels.get(label) if isinstance(label, str) else None
         if spec is None:
             return {}, [f"unknown label {label!r}; known labels: {', '.join(self.labels)}"]
-        values = {k: v for k, v in record.items() if k != "label"}
-        return _check_properties(spec.properties, values, f"label {label}")
+        return _check_properties(spec.properties, spec.required, values, f"label {label}")
 
     def check_edge(
         self, record: dict[str, Any], start_label: str | None, end_label: str | None
     ) -> tuple[dict[str, Any], list[str]]:
         """Validate an edge record's properties and, when known, its end labels."""
-        rel_type = record.get("type")
+        values = {k: v for k, v in record.items() if k not in EDGE_SHAPE_KEYS}
+        return self.check_edge_props(record.get("type"), values, start_label, end_label)
+
+    def check_edge_props(
+        self, rel_type: Any, values: dict[str, Any], start_label: str | None, end_label: str | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Like :meth:`check_edge`, for a type and a property dict given apart."""
         spec = self.relationships.get(rel_type) if isinstance(rel_type, str) else None
         if spec is None:
             return {}, [f"unknown relationship type {rel_type!r}; known types: {', '.join(self.relationships)}"]
-        values = {k: v for k, v in record.items() if k not in EDGE_SHAPE_KEYS}
-        props, problems = _check_properties(spec.properties, values, f"type {rel_type}")
-        if start_label is not None and end_label is not None and (start_label, end_label) not in spec.pairs:
+        props, problems = _check_properties(spec.properties, spec.required, values, f"type {rel_type}")
+        if start_label is not None and end_label is not None and (start_label, end_label) not in spec.pair_set:
             problems.append(
                 f"{rel_type} cannot join {start_label} to {end_label}; it joins "
                 f"{'/'.join(spec.from_labels)} to {'/'.join(spec.to_labels)}"
@@ -226,15 +256,34 @@ class Schema:
 
 
 def _check_properties(
-    specs: dict[str, PropertySpec], values: dict[str, Any], where: str
+    specs: dict[str, PropertySpec], required: tuple[str, ...], values: dict[str, Any], where: str
 ) -> tuple[dict[str, Any], list[str]]:
-    problems = [f"unknown property {k!r} for {where}" for k in values if k not in specs]
+    """Check the given values, and that required properties are present.
+
+    Only the keys present are visited (an import has millions of records and
+    most properties are absent); absent optional properties stay absent.
+    """
+    problems: list[str] = []
     out: dict[str, Any] = {}
-    for name, spec in specs.items():
-        value, problem = spec.check(values.get(name))
+    for name, value in values.items():
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(f"unknown property {name!r} for {where}")
+            continue
+        if value is None:
+            if spec.required:
+                problems.append(f"{name} is required")
+            continue
+        if spec.type == "string" and type(value) is str and value and not value.isspace() and spec.enum is None:
+            out[name] = value  # the common case, without the general checks
+            continue
+        value, problem = spec.check(value)
         if problem:
             problems.append(problem)
         out[name] = value
+    for name in required:
+        if name not in values:
+            problems.append(f"{name} is required")
     return out, problems
 
 

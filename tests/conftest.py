@@ -44,7 +44,9 @@ def neo4j_uri() -> Iterator[str]:
     """A running Neo4j server: reuse one on the port, or start one and stop it afterwards."""
     was_running = neo4j_server.listening()
     if not was_running:
-        need(shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)")
+        need(
+            shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)"
+        )
         need(
             shutil.which("mvn") is not None or (neo4j_server.LIB / "neo4j-kernel-5.26.30.jar").exists(),
             "Maven is needed to fetch Neo4j (apt-get install maven)",
@@ -83,7 +85,15 @@ def write_records(store: GraphStore, nodes: list[NodeRecord], edges: list[EdgeRe
 
 def source(sid: str = "src-test") -> NodeRecord:
     return NodeRecord(
-        "Source", {"id": sid, "name": "Test source", "publisher": "Tests", "title": "Test source", "url": "file:///tests", "sources": [sid]}
+        "Source",
+        {
+            "id": sid,
+            "name": "Test source",
+            "publisher": "Tests",
+            "title": "Test source",
+            "url": "file:///tests",
+            "sources": [sid],
+        },
     )
 
 
@@ -99,5 +109,7 @@ def dump(store: GraphStore) -> tuple[list[tuple], list[tuple]]:
     """Everything in a store, in a stable order, to compare before and after."""
     g = store.projection()
     nodes = sorted((n, d["label"], d["name"]) for n, d in g.nodes(data=True))
-    edges = sorted((a, b, k, tuple(sorted((p, str(v)) for p, v in d.items()))) for a, b, k, d in g.edges(keys=True, data=True))
+    edges = sorted(
+        (a, b, k, tuple(sorted((p, str(v)) for p, v in d.items()))) for a, b, k, d in g.edges(keys=True, data=True)
+    )
     return nodes, edges

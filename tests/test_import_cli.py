@@ -21,7 +21,11 @@ MINI = FIXTURES / "mini"
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "graph", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, **(env or {})},
     )
 
@@ -48,21 +52,63 @@ def test_import_twice_changes_nothing(store: GraphStore) -> None:
 
 
 BAD_INPUTS = [
-    ("nodes.jsonl", 1, '{"id": "x", "label": "Firm", "name": "X", "sources": ["src-fr-2019-10616"]}', "unknown label 'Firm'"),
-    ("edges.jsonl", 1, '{"type": "BUYS_FROM", "start": "huawei", "end": "CHN", "sources": ["src-fr-2019-10616"]}', "unknown relationship type 'BUYS_FROM'"),
+    (
+        "nodes.jsonl",
+        1,
+        '{"id": "x", "label": "Firm", "name": "X", "sources": ["src-fr-2019-10616"]}',
+        "unknown label 'Firm'",
+    ),
+    (
+        "edges.jsonl",
+        1,
+        '{"type": "BUYS_FROM", "start": "huawei", "end": "CHN", "sources": ["src-fr-2019-10616"]}',
+        "unknown relationship type 'BUYS_FROM'",
+    ),
     ("nodes.jsonl", 2, '{"id": "x", "label": "Company", "name": "X"}', "sources is required"),
-    ("nodes.jsonl", 2, '{"id": "x", "label": "Company", "name": "X", "sources": ["nowhere"]}', "source 'nowhere' does not exist"),
-    ("edges.jsonl", 4, '{"type": "LISTED_ON", "start": "huawei", "end": "us-bis-entity-list", "valid_from": "2019-13-40", "sources": ["src-fr-2019-10616"]}', "valid_from: '2019-13-40' is not a real date"),
-    ("edges.jsonl", 3, '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 150, "sources": ["src-fr-2019-10616"]}', "share: 150 is above the maximum 100"),
-    ("edges.jsonl", 2, '{"type": "SUBSIDIARY_OF", "start": "hisilicon", "end": "ghost-co", "sources": ["src-fr-2019-10616"]}', "dangling edge: end node 'ghost-co' does not exist"),
+    (
+        "nodes.jsonl",
+        2,
+        '{"id": "x", "label": "Company", "name": "X", "sources": ["nowhere"]}',
+        "source 'nowhere' does not exist",
+    ),
+    (
+        "edges.jsonl",
+        4,
+        '{"type": "LISTED_ON", "start": "huawei", "end": "us-bis-entity-list", "valid_from": "2019-13-40", "sources": ["src-fr-2019-10616"]}',
+        "valid_from: '2019-13-40' is not a real date",
+    ),
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 150, "sources": ["src-fr-2019-10616"]}',
+        "share: 150 is above the maximum 100",
+    ),
+    (
+        "edges.jsonl",
+        2,
+        '{"type": "SUBSIDIARY_OF", "start": "hisilicon", "end": "ghost-co", "sources": ["src-fr-2019-10616"]}',
+        "dangling edge: end node 'ghost-co' does not exist",
+    ),
     ("nodes.jsonl", 3, '{"id": "CHN", "label": "Country", "name": "China", ', "broken JSON"),
-    ("nodes.jsonl", 1, '{"id": "huawei", "label": "Company", "name": "Huawei", "ceo": "x", "sources": ["src-fr-2019-10616"]}', "unknown property 'ceo'"),
-    ("sources.jsonl", 1, '{"id": "s", "publisher": "P", "title": "T", "url": "u", "licence": "x"}', "unknown field(s) licence"),
+    (
+        "nodes.jsonl",
+        1,
+        '{"id": "huawei", "label": "Company", "name": "Huawei", "ceo": "x", "sources": ["src-fr-2019-10616"]}',
+        "unknown property 'ceo'",
+    ),
+    (
+        "sources.jsonl",
+        1,
+        '{"id": "s", "publisher": "P", "title": "T", "url": "u", "licence": "x"}',
+        "unknown field(s) licence",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("file", "line", "content", "message"), BAD_INPUTS, ids=[b[3][:30] for b in BAD_INPUTS])
-def test_bad_input_is_refused_and_store_unchanged(store: GraphStore, tmp_path: Path, file: str, line: int, content: str, message: str) -> None:
+def test_bad_input_is_refused_and_store_unchanged(
+    store: GraphStore, tmp_path: Path, file: str, line: int, content: str, message: str
+) -> None:
     assert run("import", str(MINI), *target(store)).returncode == 0
     before = dump(store)
     d = copy_fixture(tmp_path)
@@ -100,14 +146,24 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 def test_query_formats(tmp_path: Path) -> None:
     db = str(tmp_path / "g.lbdb")
     assert run("import", str(MINI), "--store", db).returncode == 0
-    res = run("query", "MATCH (c:Company) WHERE c.country = $cc RETURN c.id AS id, c.name AS name ORDER BY id",
-              "--param", 'cc="CHN"', "--format", "json", "--store", db)
+    res = run(
+        "query",
+        "MATCH (c:Company) WHERE c.country = $cc RETURN c.id AS id, c.name AS name ORDER BY id",
+        "--param",
+        'cc="CHN"',
+        "--format",
+        "json",
+        "--store",
+        db,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == [
         {"id": "hisilicon", "name": "HiSilicon Technologies Co., Ltd."},
         {"id": "huawei", "name": "Huawei Technologies Co., Ltd."},
     ]
-    res = run("query", "MATCH (c:Company) RETURN c.id AS id, c.roles AS roles ORDER BY id", "--format", "csv", "--store", db)
+    res = run(
+        "query", "MATCH (c:Company) RETURN c.id AS id, c.roles AS roles ORDER BY id", "--format", "csv", "--store", db
+    )
     assert res.stdout.splitlines()[:2] == ["id,roles", 'hisilicon,"[""fabless""]"']
     res = run("query", "MATCH (c:Company) RETURN c.id ORDER BY c.id", "--limit", "1", "--store", db)
     assert res.returncode == 0 and "truncated: showing the first 1 rows" in res.stderr

@@ -12,12 +12,36 @@ from graph.schema import load_schema, parse_date, parse_schema
 
 def test_required_names_are_declared() -> None:
     s = load_schema()
-    for label in ("Company", "Person", "Country", "Patent", "Technology", "Product", "ExportControl", "SanctionList", "Initiative", "Source"):
+    for label in (
+        "Company",
+        "Person",
+        "Country",
+        "Patent",
+        "Technology",
+        "Product",
+        "ExportControl",
+        "SanctionList",
+        "Initiative",
+        "Source",
+    ):
         assert label in s.labels
         assert {"id", "name", "sources"} <= set(s.labels[label].properties)
         assert s.labels[label].color.startswith("#")
-    for rel in ("OWNS", "SUBSIDIARY_OF", "HEADQUARTERED_IN", "HOLDS", "COVERS", "LICENSES_TO", "SUPPLIES",
-                "MANUFACTURES_FOR", "LISTED_ON", "TARGETS", "RESTRICTS", "IMPOSED_BY", "MEMBER_OF"):
+    for rel in (
+        "OWNS",
+        "SUBSIDIARY_OF",
+        "HEADQUARTERED_IN",
+        "HOLDS",
+        "COVERS",
+        "LICENSES_TO",
+        "SUPPLIES",
+        "MANUFACTURES_FOR",
+        "LISTED_ON",
+        "TARGETS",
+        "RESTRICTS",
+        "IMPOSED_BY",
+        "MEMBER_OF",
+    ):
         assert {"id", "valid_from", "valid_to", "sources"} <= set(s.relationships[rel].properties)
     assert {"share"} <= set(s.relationships["OWNS"].properties)
     assert {"citation", "footnote"} <= set(s.relationships["LISTED_ON"].properties)
@@ -42,10 +66,25 @@ def test_ddl_derives_from_schema() -> None:
         ({"type": "OWNS", "id": "x", "share": "half", "sources": ["s"]}, "Company", "Company", "expected a number"),
         ({"type": "OWNS", "id": "x", "sources": []}, "Company", "Company", "sources must not be empty"),
         ({"type": "OWNS", "id": "x", "sources": ["s"]}, "Country", "Country", "cannot join Country to Country"),
-        ({"type": "OWNS", "id": "x", "sources": ["s"], "valid_from": "2020-02-30"}, "Company", "Company", "not a real date"),
+        (
+            {"type": "OWNS", "id": "x", "sources": ["s"], "valid_from": "2020-02-30"},
+            "Company",
+            "Company",
+            "not a real date",
+        ),
         ({"type": "OWNS", "id": "x", "sources": ["s"], "valid_from": "15/05/2020"}, "Company", "Company", "YYYY-MM-DD"),
-        ({"type": "OWNS", "id": "x", "sources": ["s"], "valid_from": "2021-01-01", "valid_to": "2020-01-01"}, "Company", "Company", "before valid_from"),
-        ({"type": "OWNS", "id": "x", "sources": ["s"], "colour": "red"}, "Company", "Company", "unknown property 'colour'"),
+        (
+            {"type": "OWNS", "id": "x", "sources": ["s"], "valid_from": "2021-01-01", "valid_to": "2020-01-01"},
+            "Company",
+            "Company",
+            "before valid_from",
+        ),
+        (
+            {"type": "OWNS", "id": "x", "sources": ["s"], "colour": "red"},
+            "Company",
+            "Company",
+            "unknown property 'colour'",
+        ),
         ({"type": "OWNED_BY", "id": "x", "sources": ["s"]}, "Company", "Company", "unknown relationship type"),
     ],
 )
@@ -62,7 +101,9 @@ def test_node_validation_normalises_dates() -> None:
     assert props["effective"] == dt.date(2020, 8, 17)
     _, problems = load_schema().check_node({"label": "Company", "id": "c", "name": " ", "sources": ["s"]})
     assert problems == ["name is required and must not be blank"]
-    _, problems = load_schema().check_node({"label": "Company", "id": "c", "name": "C", "sources": ["s"], "confidence": "maybe"})
+    _, problems = load_schema().check_node(
+        {"label": "Company", "id": "c", "name": "C", "sources": ["s"], "confidence": "maybe"}
+    )
     assert "not one of high, medium, low" in problems[0]
 
 
@@ -74,7 +115,11 @@ def test_parse_date_is_strict() -> None:
 
 def test_inconsistent_schema_is_rejected() -> None:
     raw = {
-        "node_properties": {"id": {"type": "string", "key": True}, "name": {"type": "string"}, "sources": {"type": "string[]"}},
+        "node_properties": {
+            "id": {"type": "string", "key": True},
+            "name": {"type": "string"},
+            "sources": {"type": "string[]"},
+        },
         "relationship_properties": {"id": {"type": "string"}},
         "labels": {"Source": {"caption": "name", "color": "#000", "shape": "dot"}},
         "relationships": {"CITES": {"from": ["Source"], "to": ["Ghost"]}},

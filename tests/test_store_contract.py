@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from graph.errors import QueryError, QueryTimeout, WriteRefused
+from graph.errors import NodeNotFound, QueryError, QueryTimeout, WriteRefused
 from graph.store.base import GraphStore
 from tests.conftest import company, dump, edge, source, write_records
 
@@ -41,7 +41,11 @@ def test_upsert_is_idempotent(store: GraphStore) -> None:
 
 def test_upsert_updates_in_place(store: GraphStore) -> None:
     seed(store)
-    write_records(store, [source(), company("b", "Beta Chips Ltd", country="CHN")], [edge("OWNS", "a", "b", share=75.0, valid_from="2018-01-01")])
+    write_records(
+        store,
+        [source(), company("b", "Beta Chips Ltd", country="CHN")],
+        [edge("OWNS", "a", "b", share=75.0, valid_from="2018-01-01")],
+    )
     node = store.node("b")
     assert node is not None and node["name"] == "Beta Chips Ltd" and node["country"] == "CHN"
     rows = store.query("MATCH (a:Company)-[r:OWNS]->(b:Company) WHERE a.id = 'a' RETURN r.share, r.valid_from").rows
@@ -55,7 +59,7 @@ def test_query_with_parameters_returns_plain_values(store: GraphStore) -> None:
         "MATCH (a:Company)-[r:OWNS]->(b:Company) WHERE a.id = $id RETURN a, r, b.name AS name", {"id": "a"}
     )
     assert res.columns == ["a", "r", "name"]
-    (a, r, name), = res.rows
+    ((a, r, name),) = res.rows
     assert a["_label"] == "Company" and a["id"] == "a" and a["sources"] == ["src-test"]
     assert r["_type"] == "OWNS" and r["share"] == 60.0 and r["_start"] == "a"
     assert r["valid_from"] == dt.date(2018, 1, 1)
@@ -97,7 +101,11 @@ def test_backend_refuses_a_write_the_text_check_cannot_see(store: GraphStore) ->
     before = dump(store)
     with pytest.raises((WriteRefused, QueryError)):
         # Not a write keyword at the top level: a procedure that would change the schema.
-        store.query("CALL create_fts_index('Company', 'idx', ['name'])" if store.kind == "embedded" else "CALL db.createLabel('Hacked')")
+        store.query(
+            "CALL create_fts_index('Company', 'idx', ['name'])"
+            if store.kind == "embedded"
+            else "CALL db.createLabel('Hacked')"
+        )
     assert dump(store) == before
 
 
@@ -137,7 +145,9 @@ def test_neighbourhood_filters_by_type_label_and_date(store: GraphStore) -> None
     assert set(sub.nodes) == {"a", "b", "c"}
     assert {e["_type"] for e in sub.edges.values()} == {"OWNS"}
     sub = store.neighbourhood("c", hops=2, labels=["Country"])
-    assert set(sub.nodes) == {"c"}
+    assert set(sub.nodes) == {"c"} and sub.nodes["c"]["name"] == "Gamma Fab"
+    with pytest.raises(NodeNotFound):
+        store.neighbourhood("nobody")
 
 
 def test_neighbourhood_is_capped_and_counts_what_it_left_out(store: GraphStore) -> None:

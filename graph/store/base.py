@@ -16,7 +16,7 @@ from typing import Any, Self
 
 import networkx as nx
 
-from graph.errors import WriteRefused
+from graph.errors import NodeNotFound, WriteRefused
 from graph.model import Batch
 from graph.schema import Schema, load_schema
 
@@ -193,9 +193,12 @@ class GraphStore(ABC):
         At most ``limit`` neighbours are kept (nearest first, then by name); the
         result says how many there were in all.
         """
+        focus = self.node(node_id)
+        if focus is None:
+            raise NodeNotFound(f"no entity with id {node_id!r}")
         keep_labels = set(labels) if labels else None
         keep_types = set(types) if types else None
-        sub = Subgraph()
+        sub = Subgraph(nodes={node_id: focus})
         frontier = [node_id]
         depth = {node_id: 0}
         for hop in range(1, hops + 1):

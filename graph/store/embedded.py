@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,19 @@ _ARROW_TYPES = {
 # These constant names are the only ones the write path uses.
 
 
-def _column(spec: PropertySpec, values: list[Any]) -> pa.Array:
-    return pa.array(values, type=_ARROW_TYPES[spec.type])
+def _columns(specs: dict[str, PropertySpec], props: list[dict[str, Any]], prefix: str = "") -> dict[str, pa.Array]:
+    """Arrow columns, in schema order, for a list of property dicts.
+
+    Properties no record carries become all-null columns without a pass over
+    the records: most of the schema's optional properties are absent in bulk data.
+    """
+    present = set(chain.from_iterable(props))
+    return {
+        prefix + name: pa.array([p.get(name) for p in props], type=_ARROW_TYPES[spec.type])
+        if name in present
+        else pa.nulls(len(props), type=_ARROW_TYPES[spec.type])
+        for name, spec in specs.items()
+    }
 
 
 class EmbeddedStore(GraphStore):
@@ -246,9 +258,11 @@ def _remove(path: Path) -> None:
 
 
 def _node_table(spec: LabelSpec, recs: list[NodeRecord], prefix: str = "") -> pa.Table:
-    return pa.table(
-        {prefix + name: _column(p, [r.props.get(name) for r in recs]) for name, p in spec.properties.items()}
-    )
+    return pa.table(_columns(spec.properties, [r.props for r in recs], prefix))
+
+
+def _is_empty(conn: ladybug.Connection, pattern: str) -> bool:
+    return conn.execute("MATCH " + pattern + " RETURN count(*)").get_next()[0] == 0
 
 
 def _existing(conn: ladybug.Connection, match: str, ids: list[str]) -> set[str]:
@@ -258,7 +272,9 @@ def _existing(conn: ladybug.Connection, match: str, ids: list[str]) -> set[str]:
 
 
 def _write_nodes(conn: ladybug.Connection, spec: LabelSpec, recs: list[NodeRecord]) -> tuple[int, int]:
-    existing = _existing(conn, "MATCH (n:" + spec.name + " {id: p_id})", [r.id for r in recs])
+    existing: set[str] = set()
+    if not _is_empty(conn, "(n:" + spec.name + ")"):
+        existing = _existing(conn, "MATCH (n:" + spec.name + " {id: p_id})", [r.id for r in recs])
     new = [r for r in recs if r.id not in existing]
     old = [r for r in recs if r.id in existing]
     if new:
@@ -273,7 +289,9 @@ def _write_nodes(conn: ladybug.Connection, spec: LabelSpec, recs: list[NodeRecor
 
 def _write_edges(conn: ladybug.Connection, spec: RelSpec, recs: list[EdgeRecord]) -> tuple[int, int]:
     """Replace edges whose id exists (their ends may have moved), then copy all in."""
-    existing = _existing(conn, "MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id", [r.id for r in recs])
+    existing: set[str] = set()
+    if not _is_empty(conn, "()-[r:" + spec.name + "]->()"):
+        existing = _existing(conn, "MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id", [r.id for r in recs])
     if existing:
         id_batch = pa.table({"p_id": pa.array(sorted(existing), pa.string())})  # noqa: F841
         conn.execute("LOAD FROM id_batch MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id DELETE r")
@@ -284,9 +302,8 @@ def _write_edges(conn: ladybug.Connection, spec: RelSpec, recs: list[EdgeRecord]
         cols: dict[str, pa.Array] = {
             "from": pa.array([r.start for r in group], pa.string()),
             "to": pa.array([r.end for r in group], pa.string()),
+            **_columns(spec.properties, [r.props for r in group]),
         }
-        for name, p in spec.properties.items():
-            cols[name] = _column(p, [r.props.get(name) for r in group])
         edge_batch = pa.table(cols)  # noqa: F841
         conn.execute("COPY " + spec.name + " FROM edge_batch (from='" + a + "', to='" + b + "')")
     return len(recs) - len(existing), len(existing)
