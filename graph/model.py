@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
+import pyarrow as pa
+
 from graph.errors import Problem, ValidationError
-from graph.schema import Schema, load_schema
+from graph.schema import PropertySpec, Schema, load_schema
 
 
 def _digest(*parts: object, length: int) -> str:
@@ -69,15 +73,87 @@ class EdgeRecord:
         return self.props["id"]
 
 
+ARROW_TYPES = {
+    "string": pa.string(),
+    "string[]": pa.list_(pa.string()),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+def arrow_columns(specs: Mapping[str, PropertySpec], props: list[dict[str, Any]]) -> dict[str, pa.Array]:
+    """Arrow columns, in schema order, for a list of property dicts.
+
+    Properties no record carries become all-null columns without a pass over
+    the records: most of the schema's optional properties are absent in bulk data.
+    """
+    present = set(chain.from_iterable(props))
+    return {
+        name: pa.array([p.get(name) for p in props], type=ARROW_TYPES[spec.type])
+        if name in present
+        else pa.nulls(len(props), type=ARROW_TYPES[spec.type])
+        for name, spec in specs.items()
+    }
+
+
 @dataclass
 class Batch:
-    """A validated set of records ready for a store. Build it with :func:`validate`."""
+    """A validated set of records ready for a store. Build it with :func:`validate`.
+
+    Stores consume it as Arrow tables, one per label and one per
+    (type, start label, end label), with columns in schema order; edge tables
+    start with ``from`` and ``to`` ids. A bulk import may supply the tables
+    directly (:class:`TableBatch`).
+    """
 
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"nodes": len(self.nodes), "edges": len(self.edges)}
+
+    def node_tables(self, schema: Schema) -> dict[str, pa.Table]:
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for n in self.nodes:
+            groups[n.label].append(n.props)
+        return {label: pa.table(arrow_columns(schema.labels[label].properties, rows)) for label, rows in groups.items()}
+
+    def edge_tables(self, schema: Schema) -> dict[tuple[str, str, str], pa.Table]:
+        groups: dict[tuple[str, str, str], list[EdgeRecord]] = defaultdict(list)
+        for e in self.edges:
+            groups[(e.type, e.start_label, e.end_label)].append(e)
+        return {
+            key: pa.table(
+                {
+                    "from": pa.array([e.start for e in recs], pa.string()),
+                    "to": pa.array([e.end for e in recs], pa.string()),
+                    **arrow_columns(schema.relationships[key[0]].properties, [e.props for e in recs]),
+                }
+            )
+            for key, recs in groups.items()
+        }
+
+
+@dataclass
+class TableBatch(Batch):
+    """A validated batch that arrives as Arrow tables (see :mod:`graph.columnar`)."""
+
+    tables_of_nodes: dict[str, pa.Table] = field(default_factory=dict)
+    tables_of_edges: dict[tuple[str, str, str], pa.Table] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "nodes": sum(t.num_rows for t in self.tables_of_nodes.values()),
+            "edges": sum(t.num_rows for t in self.tables_of_edges.values()),
+        }
+
+    def node_tables(self, schema: Schema) -> dict[str, pa.Table]:
+        return self.tables_of_nodes
+
+    def edge_tables(self, schema: Schema) -> dict[tuple[str, str, str], pa.Table]:
+        return self.tables_of_edges
 
 
 def source_node(raw: Mapping[str, Any], origin: tuple[str, int] = ("", 0)) -> NodeRecord:

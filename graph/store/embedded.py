@@ -20,12 +20,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import ladybug
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import (
     QueryError,
@@ -34,35 +34,9 @@ from graph.errors import (
     StoreUnavailable,
     WriteRefused,
 )
-from graph.model import Batch, EdgeRecord, NodeRecord
-from graph.schema import LabelSpec, PropertySpec, RelSpec, Schema
+from graph.model import Batch
+from graph.schema import LabelSpec, RelSpec, Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
-
-_ARROW_TYPES = {
-    "string": pa.string(),
-    "string[]": pa.list_(pa.string()),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-}
-# LadybugDB's scan of Python objects finds a table by the variable's name.
-# These constant names are the only ones the write path uses.
-
-
-def _columns(specs: dict[str, PropertySpec], props: list[dict[str, Any]], prefix: str = "") -> dict[str, pa.Array]:
-    """Arrow columns, in schema order, for a list of property dicts.
-
-    Properties no record carries become all-null columns without a pass over
-    the records: most of the schema's optional properties are absent in bulk data.
-    """
-    present = set(chain.from_iterable(props))
-    return {
-        prefix + name: pa.array([p.get(name) for p in props], type=_ARROW_TYPES[spec.type])
-        if name in present
-        else pa.nulls(len(props), type=_ARROW_TYPES[spec.type])
-        for name, spec in specs.items()
-    }
 
 
 class EmbeddedStore(GraphStore):
@@ -228,18 +202,15 @@ class EmbeddedStore(GraphStore):
         result = WriteResult()
         try:
             with self._private_copy(fresh=replace) as conn:
-                by_label: dict[str, list[NodeRecord]] = defaultdict(list)
-                for n in batch.nodes:
-                    by_label[n.label].append(n)
-                for label, recs in by_label.items():
-                    created, updated = _write_nodes(conn, self.schema.labels[label], recs)
+                for label, table in batch.node_tables(self.schema).items():
+                    created, updated = _write_nodes(conn, self.schema.labels[label], table)
                     result.nodes_created += created
                     result.nodes_updated += updated
-                by_type: dict[str, list[EdgeRecord]] = defaultdict(list)
-                for e in batch.edges:
-                    by_type[e.type].append(e)
-                for rel_type, recs in by_type.items():
-                    created, updated = _write_edges(conn, self.schema.relationships[rel_type], recs)
+                by_type: dict[str, dict[tuple[str, str], pa.Table]] = defaultdict(dict)
+                for (rel_type, a, b), table in batch.edge_tables(self.schema).items():
+                    by_type[rel_type][(a, b)] = table
+                for rel_type, tables in by_type.items():
+                    created, updated = _write_edges(conn, self.schema.relationships[rel_type], tables)
                     result.edges_created += created
                     result.edges_updated += updated
         except RuntimeError as exc:
@@ -257,56 +228,48 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
-def _node_table(spec: LabelSpec, recs: list[NodeRecord], prefix: str = "") -> pa.Table:
-    return pa.table(_columns(spec.properties, [r.props for r in recs], prefix))
-
-
 def _is_empty(conn: ladybug.Connection, pattern: str) -> bool:
     return conn.execute("MATCH " + pattern + " RETURN count(*)").get_next()[0] == 0
 
 
-def _existing(conn: ladybug.Connection, match: str, ids: list[str]) -> set[str]:
-    id_batch = pa.table({"p_id": pa.array(ids, pa.string())})  # noqa: F841 - scanned by name below
+def _existing(conn: ladybug.Connection, match: str, ids: pa.Array | pa.ChunkedArray) -> set[str]:
+    id_batch = pa.table({"p_id": ids})  # noqa: F841 - scanned by name below
     result = conn.execute("LOAD FROM id_batch " + match + " RETURN DISTINCT p_id")
     return {row[0] for row in result.get_all()}
 
 
-def _write_nodes(conn: ladybug.Connection, spec: LabelSpec, recs: list[NodeRecord]) -> tuple[int, int]:
+def _write_nodes(conn: ladybug.Connection, spec: LabelSpec, table: pa.Table) -> tuple[int, int]:
+    """Copy new nodes in; update the properties of nodes whose id exists."""
     existing: set[str] = set()
     if not _is_empty(conn, "(n:" + spec.name + ")"):
-        existing = _existing(conn, "MATCH (n:" + spec.name + " {id: p_id})", [r.id for r in recs])
-    new = [r for r in recs if r.id not in existing]
-    old = [r for r in recs if r.id in existing]
-    if new:
-        node_batch = _node_table(spec, new)  # noqa: F841 - scanned by name below
-        conn.execute("COPY " + spec.name + " FROM node_batch")
-    if old:
-        update_batch = _node_table(spec, old, prefix="p_")  # noqa: F841
+        existing = _existing(conn, "MATCH (n:" + spec.name + " {id: p_id})", table.column("id"))
+    if existing:
+        is_old = pc.is_in(table.column("id"), value_set=pa.array(sorted(existing), pa.string()))
+        update_batch = table.filter(is_old)
+        update_batch = update_batch.rename_columns(["p_" + c for c in update_batch.column_names])
         sets = ", ".join(f"n.{name} = p_{name}" for name in spec.properties if name != "id")
         conn.execute("LOAD FROM update_batch MATCH (n:" + spec.name + " {id: p_id}) SET " + sets)
-    return len(new), len(old)
+        table = table.filter(pc.invert(is_old))
+    if table.num_rows:
+        node_batch = table  # noqa: F841 - scanned by name below
+        conn.execute("COPY " + spec.name + " FROM node_batch")
+    return table.num_rows, len(existing)
 
 
-def _write_edges(conn: ladybug.Connection, spec: RelSpec, recs: list[EdgeRecord]) -> tuple[int, int]:
+def _write_edges(conn: ladybug.Connection, spec: RelSpec, tables: dict[tuple[str, str], pa.Table]) -> tuple[int, int]:
     """Replace edges whose id exists (their ends may have moved), then copy all in."""
     existing: set[str] = set()
     if not _is_empty(conn, "()-[r:" + spec.name + "]->()"):
-        existing = _existing(conn, "MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id", [r.id for r in recs])
+        ids = pa.chunked_array([t.column("id") for t in tables.values()])
+        existing = _existing(conn, "MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id", ids)
     if existing:
         id_batch = pa.table({"p_id": pa.array(sorted(existing), pa.string())})  # noqa: F841
         conn.execute("LOAD FROM id_batch MATCH ()-[r:" + spec.name + "]->() WHERE r.id = p_id DELETE r")
-    by_pair: dict[tuple[str, str], list[EdgeRecord]] = defaultdict(list)
-    for r in recs:
-        by_pair[(r.start_label, r.end_label)].append(r)
-    for (a, b), group in by_pair.items():
-        cols: dict[str, pa.Array] = {
-            "from": pa.array([r.start for r in group], pa.string()),
-            "to": pa.array([r.end for r in group], pa.string()),
-            **_columns(spec.properties, [r.props for r in group]),
-        }
-        edge_batch = pa.table(cols)  # noqa: F841
+    total = 0
+    for (a, b), edge_batch in tables.items():
         conn.execute("COPY " + spec.name + " FROM edge_batch (from='" + a + "', to='" + b + "')")
-    return len(recs) - len(existing), len(existing)
+        total += edge_batch.num_rows
+    return total - len(existing), len(existing)
 
 
 def _internal(ref: Mapping[str, int]) -> tuple[int, int]:

@@ -9,7 +9,6 @@ timeout and a row cap.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,7 +23,7 @@ from graph.errors import (
     StoreUnavailable,
     WriteRefused,
 )
-from graph.model import Batch, EdgeRecord
+from graph.model import Batch
 from graph.schema import Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
@@ -170,21 +169,18 @@ class Neo4jStore(GraphStore):
                 try:
                     if replace:
                         tx.run("MATCH (n) DETACH DELETE n").consume()
-                    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-                    for n in batch.nodes:
-                        by_label[n.label].append(_props(n.props))
-                    for label, rows in by_label.items():
+                    for label, table in batch.node_tables(self.schema).items():
+                        rows = [_props(r) for r in table.to_pylist()]
                         for chunk in _chunks(rows):
                             summary = tx.run(
                                 "UNWIND $rows AS row MERGE (n:" + label + " {id: row.id}) SET n = row", rows=chunk
                             ).consume()
                             result.nodes_created += summary.counters.nodes_created
                             result.nodes_updated += len(chunk) - summary.counters.nodes_created
-                    by_pair: dict[tuple[str, str, str], list[EdgeRecord]] = defaultdict(list)
-                    for e in batch.edges:
-                        by_pair[(e.type, e.start_label, e.end_label)].append(e)
-                    for (rel_type, a, b), recs in by_pair.items():
-                        rows = [{"start": e.start, "end": e.end, "props": _props(e.props)} for e in recs]
+                    for (rel_type, a, b), table in batch.edge_tables(self.schema).items():
+                        rows = [
+                            {"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()
+                        ]
                         for chunk in _chunks(rows):
                             # An id may have moved to other ends: delete it, then merge anew.
                             deleted = tx.run(
