@@ -120,8 +120,9 @@ def cmd_import(args: argparse.Namespace, settings: settings_mod.Settings) -> int
 
     with _open(args, settings, create=True) as store:
         batch, result = import_dir(store, args.dir)
+    counts = batch.counts()
     print(
-        f"imported {len(batch.nodes)} nodes ({result.nodes_created} new) and {len(batch.edges)} relationships "
+        f"imported {counts['nodes']} nodes ({result.nodes_created} new) and {counts['edges']} relationships "
         f"({result.edges_created} new) into {store.describe()}"
     )
     return 0

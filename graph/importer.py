@@ -4,6 +4,9 @@ DIR holds ``sources.jsonl``, ``nodes.jsonl`` and ``edges.jsonl``, one JSON
 object per line (blank lines are allowed). Everything is parsed and validated
 before anything is written; any problem raises :class:`ValidationError` naming
 the file and line, and the store is left exactly as it was.
+
+Large files first take the columnar fast path (:mod:`graph.columnar`); if it
+has any doubt, the record path below decides and names the problems.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from graph import columnar
 from graph.errors import Problem, ValidationError
 from graph.model import Batch, EdgeRecord, NodeRecord, paused_gc, source_node, validate
 from graph.store.base import GraphStore, WriteResult
@@ -58,9 +62,7 @@ def read_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[
         yield number, obj
 
 
-def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
-    """Parse the three files of an import directory into records, or raise ValidationError."""
-    problems: list[Problem] = []
+def _check_dir(directory: Path) -> None:
     if not directory.is_dir():
         raise ValidationError([Problem(str(directory), 0, "not a directory")])
     missing = [f for f in FILES if not (directory / f).is_file()]
@@ -68,8 +70,11 @@ def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
         raise ValidationError(
             [Problem(str(directory), 0, f"missing {', '.join(missing)}; an import needs {', '.join(FILES)}")]
         )
-    nodes: list[NodeRecord] = []
-    edges: list[EdgeRecord] = []
+
+
+def read_sources(directory: Path, problems: list[Problem]) -> list[NodeRecord]:
+    """``sources.jsonl`` as Source nodes; unknown fields are problems."""
+    nodes = []
     path = directory / "sources.jsonl"
     for line, obj in read_jsonl(path, problems):
         unknown = set(obj) - SOURCE_KEYS
@@ -83,6 +88,15 @@ def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
             )
             continue
         nodes.append(source_node(obj, (str(path), line)))
+    return nodes
+
+
+def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """Parse the three files of an import directory into records, or raise ValidationError."""
+    _check_dir(directory)
+    problems: list[Problem] = []
+    nodes = read_sources(directory, problems)
+    edges: list[EdgeRecord] = []
     path = directory / "nodes.jsonl"
     for line, obj in read_jsonl(path, problems):
         label = obj.pop("label", None)
@@ -101,7 +115,16 @@ def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
 
 def import_dir(store: GraphStore, directory: Path) -> tuple[Batch, WriteResult]:
     """Validate DIR against the schema and the store, then write it in one atomic step."""
+    _check_dir(directory)
     with paused_gc():
-        nodes, edges = read_dir(directory)
-        batch = validate(nodes, edges, store.labels_of)
+        batch: Batch | None = None
+        size = sum((directory / f).stat().st_size for f in ("nodes.jsonl", "edges.jsonl"))
+        if size >= columnar.MIN_BYTES:
+            problems: list[Problem] = []
+            sources = read_sources(directory, problems)
+            if not problems:
+                batch = columnar.read_validated(directory, sources, store.labels_of, store.schema)
+        if batch is None:
+            nodes, edges = read_dir(directory)
+            batch = validate(nodes, edges, store.labels_of, store.schema)
         return batch, store.write(batch)

@@ -225,8 +225,10 @@ def validate(
         cited = rec.props.get("sources")
         if isinstance(cited, list):
             wanted.update(cited)
-    missing = [i for i in wanted if isinstance(i, str) and i not in labels]
-    stored = dict(existing_labels(missing)) if missing else {}
+    # Ask the store about ids the batch refers to but lacks, and about the batch's own
+    # ids: an id is unique across labels, so one stored under another label is a clash.
+    asked = [i for i in wanted if isinstance(i, str) and i not in labels] + list(labels)
+    stored = dict(existing_labels(asked)) if asked else {}
     for node_id, label in stored.items():
         if node_id in labels and labels[node_id] != label:
             report(first_seen[node_id], f"node {node_id!r} is a {label} in the store, not a {labels[node_id]}")

@@ -135,7 +135,17 @@ class EmbeddedStore(GraphStore):
         wanted = list(dict.fromkeys(ids))
         if not wanted or not self.exists():
             return {}
-        return dict(self._rows("MATCH (n) WHERE n.id IN $ids RETURN n.id, label(n)", {"ids": wanted}))
+        # A join per label uses each table's primary-key index; `n.id IN $ids`
+        # over all tables would scan them, which is slow for big imports.
+        conn = self._reader()
+        found: dict[str, str] = {}
+        with self._lock:
+            for label in self.schema.labels:
+                found.update(
+                    (i, label)
+                    for i in _existing(conn, "MATCH (n:" + label + " {id: p_id})", pa.array(wanted, pa.string()))
+                )
+        return found
 
     def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
         rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids OR b.id IN $ids RETURN a, r, b", {"ids": ids})

@@ -9,7 +9,7 @@ timeout and a row cap.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import neo4j
@@ -28,6 +28,8 @@ from graph.schema import Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
 BATCH = 10_000
+# Up to this many rows a write is one transaction; the test server's 4 GiB heap holds it.
+ATOMIC_ROWS = 250_000
 
 
 def redact(uri: str) -> str:
@@ -161,54 +163,74 @@ class Neo4jStore(GraphStore):
 
     # -- writes -----------------------------------------------------------------------
     def write(self, batch: Batch, replace: bool = False) -> WriteResult:
+        """Upsert a batch: atomically up to :data:`ATOMIC_ROWS` rows, in committed chunks beyond.
+
+        A batch larger than the server's transaction memory cannot be one
+        transaction; it is validated in full beforehand, then written chunk by
+        chunk. Upserts are keyed by id, so after a failure re-running the same
+        import completes it; the error says so.
+        """
         self._ensure_schema()
         result = WriteResult()
+        atomic = batch.counts()["nodes"] + batch.counts()["edges"] <= ATOMIC_ROWS
+        written = 0
         try:
             with self._driver.session(database=self.database) as s:
                 tx = s.begin_transaction()
                 try:
                     if replace:
                         tx.run("MATCH (n) DETACH DELETE n").consume()
-                    for label, table in batch.node_tables(self.schema).items():
-                        rows = [_props(r) for r in table.to_pylist()]
+                    for query, rows, counter in self._statements(batch, result):
                         for chunk in _chunks(rows):
-                            summary = tx.run(
-                                "UNWIND $rows AS row MERGE (n:" + label + " {id: row.id}) SET n = row", rows=chunk
-                            ).consume()
-                            result.nodes_created += summary.counters.nodes_created
-                            result.nodes_updated += len(chunk) - summary.counters.nodes_created
-                    for (rel_type, a, b), table in batch.edge_tables(self.schema).items():
-                        rows = [
-                            {"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()
-                        ]
-                        for chunk in _chunks(rows):
-                            # An id may have moved to other ends: delete it, then merge anew.
-                            deleted = tx.run(
-                                "UNWIND $rows AS row MATCH ()-[r:" + rel_type + " {id: row.props.id}]->() DELETE r",
-                                rows=chunk,
-                            ).consume()
-                            result.edges_updated += deleted.counters.relationships_deleted
-                            summary = tx.run(
-                                "UNWIND $rows AS row MATCH (a:"
-                                + a
-                                + " {id: row.start}) MATCH (b:"
-                                + b
-                                + " {id: row.end}) "
-                                "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
-                                rows=chunk,
-                            ).consume()
-                            result.edges_created += (
-                                summary.counters.relationships_created - deleted.counters.relationships_deleted
-                            )
+                            counter(tx.run(query, rows=chunk).consume(), len(chunk))
+                            written += len(chunk)
+                            if not atomic:
+                                tx.commit()
+                                tx = s.begin_transaction()
                     tx.commit()
                 finally:
                     if tx.closed() is False:
                         tx.rollback()
-        except nex.Neo4jError as exc:
-            raise StoreError(f"write to Neo4j failed and was rolled back: {exc.message}") from exc
-        except nex.ServiceUnavailable as exc:
-            raise StoreUnavailable(f"lost the connection to Neo4j at {redact(self.uri)}; nothing was written") from exc
+        except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
+            message = exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
+            if atomic or written == 0:
+                raise StoreError(f"write to Neo4j failed and was rolled back: {message}") from exc
+            raise StoreError(
+                f"write to Neo4j failed after {written:,} rows of a bulk import written in chunks: {message}; "
+                "run the same import again to complete it (upserts are keyed by id)"
+            ) from exc
         return result
+
+    def _statements(
+        self, batch: Batch, result: WriteResult
+    ) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None]]]:
+        """The write statements of a batch, each with its rows and how to count what it did."""
+
+        def nodes_done(summary: neo4j.ResultSummary, n: int) -> None:
+            result.nodes_created += summary.counters.nodes_created
+            result.nodes_updated += n - summary.counters.nodes_created
+
+        def edges_done(summary: neo4j.ResultSummary, n: int) -> None:
+            # An id that existed was deleted and created anew: an update.
+            deleted = summary.counters.relationships_deleted
+            result.edges_updated += deleted
+            result.edges_created += summary.counters.relationships_created - deleted
+
+        for label, table in batch.node_tables(self.schema).items():
+            rows = [_props(r) for r in table.to_pylist()]
+            yield "UNWIND $rows AS row MERGE (n:" + label + " {id: row.id}) SET n = row", rows, nodes_done
+        for (rel_type, a, b), table in batch.edge_tables(self.schema).items():
+            rows = [{"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()]
+            # An id may have moved to other ends: delete it, then create it anew.
+            yield (
+                "UNWIND $rows AS row "
+                "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.props.id}]->() DELETE old "
+                "WITH DISTINCT row "
+                "MATCH (a:" + a + " {id: row.start}) MATCH (b:" + b + " {id: row.end}) "
+                "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
+                rows,
+                edges_done,
+            )
 
     def clear(self) -> None:
         self._ensure_schema()

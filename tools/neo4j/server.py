@@ -29,7 +29,7 @@ PASSWORD = os.environ.get("TECHGEO_NEO4J_PASSWORD", "techgeo-test")
 URI = f"bolt://127.0.0.1:{PORT}"
 JVM_FLAGS = [
     "-Xms512m",
-    "-Xmx2g",
+    "-Xmx4g",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
