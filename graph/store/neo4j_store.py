@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import neo4j
+import pyarrow as pa
 from neo4j import exceptions as nex
 
 from graph.errors import (
@@ -180,7 +181,9 @@ class Neo4jStore(GraphStore):
                 try:
                     if replace:
                         tx.run("MATCH (n) DETACH DELETE n").consume()
-                    for query, rows, counter in self._statements(batch, result):
+                    nodes, edges = batch.node_tables(self.schema), batch.edge_tables(self.schema)
+                    empty = _empty(tx, [*nodes], {key[0] for key in edges})
+                    for query, rows, counter in _statements(nodes, edges, result, empty):
                         for chunk in _chunks(rows):
                             counter(tx.run(query, rows=chunk).consume(), len(chunk))
                             written += len(chunk)
@@ -201,41 +204,68 @@ class Neo4jStore(GraphStore):
             ) from exc
         return result
 
-    def _statements(
-        self, batch: Batch, result: WriteResult
-    ) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None]]]:
-        """The write statements of a batch, each with its rows and how to count what it did."""
-
-        def nodes_done(summary: neo4j.ResultSummary, n: int) -> None:
-            result.nodes_created += summary.counters.nodes_created
-            result.nodes_updated += n - summary.counters.nodes_created
-
-        def edges_done(summary: neo4j.ResultSummary, n: int) -> None:
-            # An id that existed was deleted and created anew: an update.
-            deleted = summary.counters.relationships_deleted
-            result.edges_updated += deleted
-            result.edges_created += summary.counters.relationships_created - deleted
-
-        for label, table in batch.node_tables(self.schema).items():
-            rows = [_props(r) for r in table.to_pylist()]
-            yield "UNWIND $rows AS row MERGE (n:" + label + " {id: row.id}) SET n = row", rows, nodes_done
-        for (rel_type, a, b), table in batch.edge_tables(self.schema).items():
-            rows = [{"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()]
-            # An id may have moved to other ends: delete it, then create it anew.
-            yield (
-                "UNWIND $rows AS row "
-                "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.props.id}]->() DELETE old "
-                "WITH DISTINCT row "
-                "MATCH (a:" + a + " {id: row.start}) MATCH (b:" + b + " {id: row.end}) "
-                "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
-                rows,
-                edges_done,
-            )
-
     def clear(self) -> None:
         self._ensure_schema()
         with self._driver.session(database=self.database) as s:
             s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def _empty(tx: neo4j.Transaction, labels: list[str], types: set[str]) -> set[str]:
+    """Those of the labels and types that hold nothing yet (Neo4j's count store answers: no scan)."""
+    out = set()
+    for label in labels:
+        if tx.run("MATCH (n:" + label + ") RETURN count(n) AS n").single(strict=True)["n"] == 0:
+            out.add(label)
+    for rel_type in types:
+        if tx.run("MATCH ()-[r:" + rel_type + "]->() RETURN count(r) AS n").single(strict=True)["n"] == 0:
+            out.add(rel_type)
+    return out
+
+
+def _statements(
+    nodes: dict[str, pa.Table], edges: dict[tuple[str, str, str], pa.Table], result: WriteResult, empty: set[str]
+) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None]]]:
+    """The write statements of a batch, each with its rows and how to count what it did.
+
+    Into an empty label or type (a first import, a build) plain ``CREATE``
+    is used: validation already ruled out duplicate ids, and it skips the
+    lookups and the eager delete that an upsert needs.
+    """
+
+    def nodes_done(summary: neo4j.ResultSummary, n: int) -> None:
+        result.nodes_created += summary.counters.nodes_created
+        result.nodes_updated += n - summary.counters.nodes_created
+
+    def edges_done(summary: neo4j.ResultSummary, n: int) -> None:
+        # An id that existed was deleted and created anew: an update.
+        deleted = summary.counters.relationships_deleted
+        result.edges_updated += deleted
+        result.edges_created += summary.counters.relationships_created - deleted
+
+    for label, table in nodes.items():
+        rows = [_props(r) for r in table.to_pylist()]
+        verb = "CREATE (n:" + label + ")" if label in empty else "MERGE (n:" + label + " {id: row.id})"
+        yield "UNWIND $rows AS row " + verb + " SET n = row", rows, nodes_done
+    for (rel_type, a, b), table in edges.items():
+        rows = [{"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()]
+        # An id may have moved to other ends: delete it, then create it anew.
+        replace_old = (
+            ""
+            if rel_type in empty
+            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.props.id}]->() DELETE old WITH DISTINCT row "
+        )
+        yield (
+            "UNWIND $rows AS row "
+            + replace_old
+            + "MATCH (a:"
+            + a
+            + " {id: row.start}) MATCH (b:"
+            + b
+            + " {id: row.end}) "
+            "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
+            rows,
+            edges_done,
+        )
 
 
 def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
