@@ -19,20 +19,22 @@ st.set_page_config(page_title="Tech-geopolitics graph", layout="wide")
 
 
 @st.cache_resource
-def _store() -> GraphStore:
-    return open_store(settings_mod.load())
+def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
+    """One store per target, shared by every session of the app."""
+    return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
 
 
 st.title("Tech-geopolitics knowledge graph")
+settings = settings_mod.load()
 try:
-    store = _store()
+    store = _store(str(settings.store_path), settings.neo4j_uri)
     stats = store.stats()
 except GraphError as exc:
     st.error(f"{exc}")
     st.stop()
 
 st.caption(f"Store: {stats['store']}")
-path = manifest_path(store, settings_mod.load())
+path = manifest_path(store, settings)
 if path.exists():
     st.caption(f"Built {json.loads(path.read_text())['built_at']}")
 cols = st.columns(2)

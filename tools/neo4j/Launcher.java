@@ -24,7 +24,7 @@ public class Launcher {
             .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
             .setConfig(HttpConnector.enabled, false)
             .setConfig(GraphDatabaseSettings.auth_enabled, true)
-            .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(512))
+            .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(1024))
             .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
             .build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
