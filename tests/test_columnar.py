@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from graph.schema import load_schema
 from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
 from tests.conftest import dump
-from tests.test_import_cli import BAD_INPUTS, MINI
+from tests.test_import_cli import BAD_INPUTS, MINI, copy_fixture
 
 
 def fast(directory: Path, store: GraphStore) -> TableBatch | None:
@@ -48,11 +47,7 @@ def test_fast_path_has_doubts_wherever_the_record_path_refuses(
 ) -> None:
     store = EmbeddedStore(tmp_path / "g.lbdb")
     store.create()
-    d = tmp_path / "import"
-    shutil.copytree(MINI, d)
-    lines = (d / file).read_text(encoding="utf-8").splitlines()
-    lines[line - 1] = content
-    (d / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = copy_fixture(tmp_path, file, line, content)
     if file == "sources.jsonl":
         problems: list[Problem] = []
         read_sources(d, problems)
@@ -103,11 +98,7 @@ def test_fast_path_has_doubts_wherever_the_record_path_refuses(
 def test_more_doubts(tmp_path: Path, file: str, line: int, content: str) -> None:
     store = EmbeddedStore(tmp_path / "g.lbdb")
     store.create()
-    d = tmp_path / "import"
-    shutil.copytree(MINI, d)
-    lines = (d / file).read_text(encoding="utf-8").splitlines()
-    lines[line - 1] = content
-    (d / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = copy_fixture(tmp_path, file, line, content)
     assert fast(d, store) is None
     nodes, edges = read_dir(d) if file != "sources.jsonl" else ([], [])
     with pytest.raises(Exception):  # noqa: B017 - the record path refuses, whichever way
@@ -119,8 +110,7 @@ def test_store_label_clash_is_refused_on_both_paths(tmp_path: Path) -> None:
     store.create()
     nodes, edges = read_dir(MINI)
     store.write(validate(nodes, edges, store.labels_of))
-    d = tmp_path / "import"
-    shutil.copytree(MINI, d)
+    d = copy_fixture(tmp_path)
     text = (
         (d / "nodes.jsonl")
         .read_text(encoding="utf-8")

@@ -34,9 +34,14 @@ def target(store: GraphStore) -> list[str]:
     return ["--store", str(store.path)] if isinstance(store, EmbeddedStore) else ["--neo4j", store.uri]
 
 
-def copy_fixture(tmp_path: Path) -> Path:
+def copy_fixture(tmp_path: Path, file: str | None = None, line: int = 0, content: str = "") -> Path:
+    """A copy of the mini import; with ``file``, its ``line`` replaced by ``content``."""
     d = tmp_path / "import"
     shutil.copytree(MINI, d)
+    if file:
+        lines = (d / file).read_text(encoding="utf-8").splitlines()
+        lines[line - 1] = content
+        (d / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return d
 
 
@@ -111,10 +116,7 @@ def test_bad_input_is_refused_and_store_unchanged(
 ) -> None:
     assert run("import", str(MINI), *target(store)).returncode == 0
     before = dump(store)
-    d = copy_fixture(tmp_path)
-    lines = (d / file).read_text(encoding="utf-8").splitlines()
-    lines[line - 1] = content
-    (d / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = copy_fixture(tmp_path, file, line, content)
     # The rest of the import is valid and new: it must not be written either.
     with open(d / "nodes.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"id": "newco", "label": "Company", "name": "New Co", "sources": ["src-fr-2019-10616"]}\n')
