@@ -28,7 +28,8 @@ PORT = int(os.environ.get("TECHGEO_NEO4J_PORT", "17687"))
 PASSWORD = os.environ.get("TECHGEO_NEO4J_PASSWORD", "techgeo-test")
 URI = f"bolt://127.0.0.1:{PORT}"
 JVM_FLAGS = [
-    "-Xms512m",
+    "-Xms4g",
+    "-XX:+UseParallelGC",
     "-Xmx4g",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
@@ -67,7 +68,8 @@ def start(timeout: float = 180.0) -> str:
         return URI
     fetch()
     VAR.mkdir(parents=True, exist_ok=True)
-    with open(VAR / "server.log", "ab") as log:
+    # A fresh log per start: READY must come from this server, after its password is set.
+    with open(VAR / "server.log", "wb") as log:
         proc = subprocess.Popen(
             [
                 "java",
@@ -88,7 +90,7 @@ def start(timeout: float = 180.0) -> str:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             sys.exit(f"Neo4j exited with code {proc.returncode}; see {VAR / 'server.log'}")
-        if listening() and b"READY" in (VAR / "server.log").read_bytes()[-4000:]:
+        if b"READY" in (VAR / "server.log").read_bytes() and listening():
             return URI
         time.sleep(0.5)
     stop()
