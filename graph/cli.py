@@ -51,10 +51,32 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--limit", type=int, default=None, help="row cap (default: $TECHGEO_ROW_CAP or 5000)")
     q.add_argument("--timeout", type=float, default=None, help="seconds (default: $TECHGEO_QUERY_TIMEOUT or 30)")
     _store_args(q)
+    pa = sub.add_parser("paths", help="the k shortest influence paths between two entities, explained")
+    pa.add_argument("source")
+    pa.add_argument("target")
+    pa.add_argument("--k", type=int, default=5)
+    pa.add_argument("--max-hops", type=int, default=6)
+    pa.add_argument("--types", help="comma-separated relationship types (default: all)")
+    pa.add_argument("--undirected", action="store_true", help="ignore direction (the default follows it)")
+    pa.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    pa.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(pa)
+    ex = sub.add_parser("exposure", help="sanction and export-control exposure, by component")
+    ex.add_argument("entity", nargs="?")
+    ex.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    ex.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(ex)
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
     return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from exc
 
 
 def _open(args: argparse.Namespace, settings: settings_mod.Settings, create: bool = False) -> GraphStore:
@@ -168,7 +190,79 @@ def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "import": cmd_import, "query": cmd_query, "stats": cmd_stats}
+def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.analytics.paths import influence_paths
+
+    types = [t.strip() for t in args.types.split(",")] if args.types else None
+    as_of = args.as_of or dt.date.today()
+    with _open(args, settings) as store:
+        if types:
+            unknown = [t for t in types if t not in store.schema.relationships]
+            if unknown:
+                raise GraphError(
+                    f"unknown relationship type(s) {', '.join(unknown)}; known: {', '.join(store.schema.relationships)}"
+                )
+        a, b = store.resolve(args.source), store.resolve(args.target)
+        g = store.projection(as_of=as_of)
+    paths = influence_paths(g, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected)
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in paths], default=_json_default, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{len(paths)} path(s) from {g.nodes[a]['name']} to {g.nodes[b]['name']} as of {as_of}:")
+    for i, p in enumerate(paths, 1):
+        print(f"\n{i}. {p.length} hop(s)")
+        for h in p.hops:
+            note = "" if h.confidence == "high" else f" [confidence {h.confidence}]"
+            print(f"   {h.sentence}{note} (sources: {', '.join(h.sources)})")
+    return 0
+
+
+def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.analytics.exposure import sanction_exposure
+
+    as_of = args.as_of or dt.date.today()
+    with _open(args, settings) as store:
+        entity = store.resolve(args.entity) if args.entity else None
+        g = store.projection(as_of=as_of)
+        rules = [
+            r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c", limit=None).rows
+        ]
+    results = sanction_exposure(g, as_of, rules)
+    if entity:
+        results = [r for r in results if r.id == entity] or []
+        if not results:
+            print(f"{g.nodes[entity]['name']}: no exposure found as of {as_of}")
+            return 0
+    if args.format == "json":
+        print(json.dumps([r.as_dict() for r in results], default=_json_default, ensure_ascii=False, indent=1))
+        return 0
+    rows = []
+    for r in results:
+        c = r.components
+        lists = "; ".join(f"{x['list_name']} since {x['since'] or '?'}" for x in c["direct"])
+        rows.append(
+            [
+                r.id,
+                r.name,
+                f"{r.score:g}",
+                lists,
+                c["ofac_50"].get("explanation", ""),
+                c["bis_affiliates"].get("explanation", ""),
+            ]
+        )
+    print(f"exposure as of {as_of}")
+    print(_table(["id", "name", "score", "lists", "ofac_50", "bis_affiliates"], rows))
+    return 0
+
+
+COMMANDS = {
+    "build": cmd_build,
+    "import": cmd_import,
+    "query": cmd_query,
+    "stats": cmd_stats,
+    "paths": cmd_paths,
+    "exposure": cmd_exposure,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 import networkx as nx
 
-from graph.errors import NodeNotFound, WriteRefused
+from graph.errors import AmbiguousName, NodeNotFound, WriteRefused
 from graph.model import Batch
 from graph.schema import Schema, load_schema
 
@@ -178,6 +178,29 @@ class GraphStore(ABC):
             return None
         res = self.query(self.schema.match_by_id(label) + " RETURN n", {"id": node_id}, limit=1)
         return res.rows[0][0] if res.rows else None
+
+    def resolve(self, text: str) -> str:
+        """The id of the entity named by ``text``: an id, a name or an alias, case-insensitively.
+
+        Raises :class:`NodeNotFound`, or :class:`AmbiguousName` listing the candidates.
+        """
+        if self.labels_of([text]):
+            return text
+        wanted = text.strip().lower()
+        exact: list[tuple[str, str, str]] = []
+        for label, spec in self.schema.labels.items():
+            if label == "Source":
+                continue
+            alias = ", n.aliases" if "aliases" in spec.properties else ""
+            for row in self.query("MATCH (n:" + label + ") RETURN n.id, n.name" + alias, timeout=None, limit=None).rows:
+                names = [row[1] or "", *(row[2] or [] if alias else [])]
+                if row[0].lower() == wanted or any(n.lower() == wanted for n in names):
+                    exact.append((row[0], label, row[1]))
+        if not exact:
+            raise NodeNotFound(f"no entity with id, name or alias {text!r}")
+        if len(exact) > 1:
+            raise AmbiguousName(text, sorted(exact))
+        return exact[0][0]
 
     def neighbourhood(
         self,

@@ -1,0 +1,187 @@
+"""Analytics over projections of both stores: the OFAC 50% rule, the BIS affiliates rule,
+and influence paths, all as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import networkx as nx
+import pytest
+
+from graph.analytics.exposure import rule_in_force, sanction_exposure
+from graph.analytics.ownership import ownership_rule
+from graph.analytics.paths import influence_paths
+from graph.errors import NodeNotFound, NoPath
+from graph.model import NodeRecord
+from graph.store.base import GraphStore
+from tests.conftest import company, edge, source, write_records
+from tests.test_import_cli import run, target
+
+
+def owns(*stakes: tuple[str, str, float | None]) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    for i, (a, b, share) in enumerate(stakes):
+        g.add_edge(a, b, key=f"e{i}", type="OWNS", share=share)
+    return g
+
+
+# The worked examples of OFAC's guidance of 13 August 2014 (and FAQs 398-402), paraphrased.
+OFAC_EXAMPLES = [
+    ("X owns 50% of A: A is blocked", [("X", "A", 50.0)], {"A": True}),
+    (
+        "X owns 50% of A, A owns 50% of B: A and B are blocked",
+        [("X", "A", 50.0), ("A", "B", 50.0)],
+        {"A": True, "B": True},
+    ),
+    (
+        "X owns 50% of A and 10% of B, A owns 40% of B: B is blocked, 50% = 40% via A + 10% via X",
+        [("X", "A", 50.0), ("X", "B", 10.0), ("A", "B", 40.0)],
+        {"A": True, "B": True},
+    ),
+    ("X and Y own 25% of A each: A is blocked in aggregate", [("X", "A", 25.0), ("Y", "A", 25.0)], {"A": True}),
+    (
+        "X and Y own 25% of A each, A owns 50% of B: A and B are blocked",
+        [("X", "A", 25.0), ("Y", "A", 25.0), ("A", "B", 50.0)],
+        {"A": True, "B": True},
+    ),
+    ("X owns 40% of A: A is not blocked", [("X", "A", 40.0)], {"A": False}),
+    (
+        "X owns 40% of A, A owns 60% of B: indirect stakes through an unblocked A do not count",
+        [("X", "A", 40.0), ("A", "B", 60.0)],
+        {"A": False},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "stakes", "expected"), OFAC_EXAMPLES, ids=[e[0][:40] for e in OFAC_EXAMPLES])
+def test_ofac_guidance_examples(text: str, stakes: list, expected: dict) -> None:
+    results = ownership_rule(owns(*stakes), {"X", "Y"})
+    for entity, blocked in expected.items():
+        assert results[entity].blocked is blocked, (text, results[entity])
+    assert "B" not in results or results["B"].blocked is expected.get("B", False)
+
+
+def test_aggregate_is_explained_with_contributions_and_paths() -> None:
+    r = ownership_rule(owns(("X", "A", 50.0), ("X", "B", 10.0), ("A", "B", 40.0)), {"X"})["B"]
+    assert r.lower == r.upper == 50.0
+    assert sorted((c.owner, c.share) for c in r.contributions) == [("A", 40.0), ("X", 10.0)]
+    assert r.explain() in ("50% = 10% via X + 40% via A", "50% = 40% via A + 10% via X")
+    assert next(c for c in r.contributions if c.owner == "A").path == ["X", "A", "B"]
+
+
+def test_cycles_terminate() -> None:
+    r = ownership_rule(owns(("X", "A", 50.0), ("A", "B", 60.0), ("B", "A", 30.0)), {"X"})
+    assert r["A"].blocked and r["B"].blocked
+    r = ownership_rule(owns(("A", "B", 60.0), ("B", "A", 60.0), ("X", "C", 10.0)), {"X"})
+    assert "A" not in r and r["C"].blocked is False
+
+
+def test_unknown_shares_give_bounds() -> None:
+    r = ownership_rule(owns(("X", "A", 30.0), ("X", "A2", None), ("Y", "A", None)), {"X", "Y"})
+    assert r["A"].blocked is None and r["A"].lower == 30.0 and r["A"].upper == 100.0
+    assert r["A"].unknown_edges == ["e2"]
+    assert r["A"].explain() == "30% to 100% = 30% via X + ? via Y"
+    assert r["A2"].blocked is None
+
+
+def test_affiliates_rule_dates_come_from_data() -> None:
+    rule = {
+        "rule": "bis_affiliates_50",
+        "effective": dt.date(2025, 9, 29),
+        "suspended_from": dt.date(2025, 11, 10),
+        "suspended_to": dt.date(2026, 11, 9),
+    }
+    assert not rule_in_force(rule, dt.date(2025, 9, 1))
+    assert rule_in_force(rule, dt.date(2025, 10, 15))
+    assert not rule_in_force(rule, dt.date(2026, 1, 1))
+    assert rule_in_force(rule, dt.date(2026, 11, 10))
+
+
+def ownership_graph(store: GraphStore) -> None:
+    nodes = [
+        source(),
+        company("listed-co", "Listed Co"),
+        company("sub-a", "Sub A"),
+        company("sub-b", "Sub B"),
+        company("el-co", "EL Co"),
+        company("el-sub", "EL Sub"),
+        NodeRecord("SanctionList", {"id": "us-ofac-sdn", "name": "SDN", "sources": ["src-test"]}),
+        NodeRecord("SanctionList", {"id": "us-bis-entity-list", "name": "Entity List", "sources": ["src-test"]}),
+        NodeRecord(
+            "ExportControl",
+            {
+                "id": "affiliates",
+                "name": "Affiliates rule",
+                "rule": "bis_affiliates_50",
+                "threshold": 50.0,
+                "effective": "2025-09-29",
+                "suspended_from": "2025-11-10",
+                "suspended_to": "2026-11-09",
+                "sources": ["src-test"],
+            },
+        ),
+    ]
+    edges = [
+        edge("LISTED_ON", "listed-co", "us-ofac-sdn", valid_from="2022-03-01"),
+        edge("OWNS", "listed-co", "sub-a", share=60.0),
+        edge("OWNS", "sub-a", "sub-b", share=30.0),
+        edge("OWNS", "listed-co", "sub-b", share=25.0, valid_from="2023-01-01"),
+        edge("LISTED_ON", "el-co", "us-bis-entity-list", valid_from="2020-01-01"),
+        edge("OWNS", "el-co", "el-sub", share=51.0),
+    ]
+    write_records(store, nodes, edges)
+
+
+def exposure_on(store: GraphStore, day: dt.date) -> dict[str, dict]:
+    rules = [r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c").rows]
+    return {e.id: e.as_dict() for e in sanction_exposure(store.projection(as_of=day), day, rules)}
+
+
+def test_exposure_on_both_stores_as_of_dates(store: GraphStore) -> None:
+    ownership_graph(store)
+    before = exposure_on(store, dt.date(2022, 1, 1))
+    assert "sub-a" not in before  # the listing starts in March 2022
+    mid = exposure_on(store, dt.date(2022, 6, 1))
+    assert mid["sub-a"]["components"]["ofac_50"]["blocked"] is True
+    assert "sub-b" not in mid  # 30% via sub-a only: below the threshold, no exposure
+    later = exposure_on(store, dt.date(2023, 6, 1))
+    b = later["sub-b"]["components"]["ofac_50"]
+    assert b["blocked"] is True and b["aggregate"] == 55.0
+    assert sorted((c["owner"], c["share"]) for c in b["contributions"]) == [("listed-co", 25.0), ("sub-a", 30.0)]
+    assert later["listed-co"]["score"] == 100.0
+    # The affiliates rule: in force in October 2025, suspended in 2026, back after 9 November 2026.
+    assert exposure_on(store, dt.date(2025, 10, 1))["el-sub"]["components"]["bis_affiliates"]["blocked"] is True
+    assert "el-sub" not in exposure_on(store, dt.date(2026, 6, 1))
+    assert exposure_on(store, dt.date(2026, 11, 24))["el-sub"]["score"] == 60.0
+
+
+def test_paths_on_both_stores(store: GraphStore) -> None:
+    ownership_graph(store)
+    g = store.projection(as_of=dt.date(2023, 6, 1))
+    paths = influence_paths(g, "listed-co", "sub-b", k=3)
+    assert [p.nodes for p in paths] == [["listed-co", "sub-b"], ["listed-co", "sub-a", "sub-b"]]
+    assert paths[0].hops[0].sentence == "Listed Co owns 25% of Sub B"
+    assert paths[0].hops[0].sources == ["src-test"]
+    assert influence_paths(g, "listed-co", "sub-b", types=["OWNS"], max_hops=1)[0].length == 1
+    earlier = store.projection(as_of=dt.date(2022, 6, 1))  # the direct stake starts in 2023
+    assert [p.nodes for p in influence_paths(earlier, "listed-co", "sub-b")] == [["listed-co", "sub-a", "sub-b"]]
+    with pytest.raises(NoPath, match="nearest reachable: Sub A"):
+        influence_paths(g, "listed-co", "el-sub", directed=True, types=["OWNS"])
+    with pytest.raises(NodeNotFound):
+        influence_paths(g, "listed-co", "nobody")
+
+
+def test_cli_exposure_and_paths(store: GraphStore) -> None:
+    ownership_graph(store)
+    res = run("exposure", "Sub B", "--as-of", "2023-06-01", "--format", "json", *target(store))
+    assert res.returncode == 0, res.stderr
+    (item,) = json.loads(res.stdout)
+    assert set(item) >= {"id", "name", "score", "components"}
+    o = item["components"]["ofac_50"]
+    assert set(o) >= {"blocked", "aggregate", "lower", "upper", "contributions"}
+    assert set(o["contributions"][0]) == {"owner", "share", "path"}
+    res = run("paths", "listed co", "SUB B", "--as-of", "2023-06-01", *target(store))
+    assert res.returncode == 0 and "Listed Co owns 25% of Sub B" in res.stdout
+    res = run("paths", "listed-co", "nobody-at-all", *target(store))
+    assert res.returncode == 1 and "no entity with id, name or alias 'nobody-at-all'" in res.stderr
