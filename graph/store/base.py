@@ -235,10 +235,9 @@ class GraphStore(ABC):
                     new = end["id"] not in depth and end["id"] not in found
                     if new and (keep_labels is None or end["_label"] in keep_labels):
                         found[end["id"]] = end
-                if a["id"] in sub.nodes or a["id"] == node_id or a["id"] in found or a["id"] in depth:
-                    sub.nodes.setdefault(a["id"], a)
-                if b["id"] in sub.nodes or b["id"] == node_id or b["id"] in found or b["id"] in depth:
-                    sub.nodes.setdefault(b["id"], b)
+                # Kept provisionally; the filter at the end drops ends beyond the cap or the label filter.
+                sub.nodes.setdefault(a["id"], a)
+                sub.nodes.setdefault(b["id"], b)
                 sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
             sub.total_neighbours += len(found)
             room = max(limit - sub.shown_neighbours, 0)
