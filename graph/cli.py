@@ -66,6 +66,16 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
     ex.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ex)
+    su = sub.add_parser("supply", help="supply-chain dependence per input: providers, countries, chokepoints")
+    su.add_argument(
+        "--controlling", help="ISO3 codes of controlling jurisdictions (default: every country imposing a control)"
+    )
+    su.add_argument(
+        "--chokepoints", action="store_true", help="only inputs where one provider or country holds >= 50%%"
+    )
+    su.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    su.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(su)
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
@@ -255,6 +265,30 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
     return 0
 
 
+def cmd_supply(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.analytics.supply import supply_chain
+
+    as_of = args.as_of or dt.date.today()
+    with _open(args, settings) as store:
+        g = store.projection(as_of=as_of)
+    controlling = [c.strip().upper() for c in args.controlling.split(",")] if args.controlling else None
+    deps = [d for d in supply_chain(g, controlling) if d.chokepoint or not args.chokepoints]
+    if args.format == "json":
+        print(json.dumps([d.as_dict() for d in deps], ensure_ascii=False, indent=1))
+        return 0
+
+    def named(pair: tuple[str, float] | None) -> str:
+        return f"{g.nodes[pair[0]].get('name', pair[0])} {pair[1]:g}%" if pair else ""
+
+    rows = [
+        [d.name, "yes" if d.chokepoint else "", named(d.top_provider), named(d.top_country), f"{d.controlled_share:g}%"]
+        for d in deps
+    ]
+    print(f"supply-chain dependence as of {as_of} (CSET market shares)")
+    print(_table(["input", "chokepoint", "top provider", "top country", "from controlling jurisdictions"], rows))
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "import": cmd_import,
@@ -262,6 +296,7 @@ COMMANDS = {
     "stats": cmd_stats,
     "paths": cmd_paths,
     "exposure": cmd_exposure,
+    "supply": cmd_supply,
 }
 
 

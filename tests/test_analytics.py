@@ -185,3 +185,22 @@ def test_cli_exposure_and_paths(store: GraphStore) -> None:
     assert res.returncode == 0 and "Listed Co owns 25% of Sub B" in res.stdout
     res = run("paths", "listed-co", "nobody-at-all", *target(store))
     assert res.returncode == 1 and "no entity with id, name or alias 'nobody-at-all'" in res.stderr
+
+
+def test_supply_chain_chokepoints_from_cset(tmp_path) -> None:
+    """On the real CSET data: ASML holds all EUV scanners, so EUV is a Dutch chokepoint."""
+    from tests.conftest import SHARED_DATA, need
+
+    need((SHARED_DATA / "bri-gfdc").is_dir(), f"the GFDC workbook is not under {SHARED_DATA}")
+    db = str(tmp_path / "core.lbdb")
+    env = {"TECHGEO_RAW_DIRS": f"data/raw:{SHARED_DATA}"}
+    assert run("build", "--store", db, env=env).returncode == 0
+    res = run("supply", "--chokepoints", "--controlling", "USA,NLD,JPN", "--format", "json", "--store", db)
+    assert res.returncode == 0, res.stderr
+    deps = {d["name"]: d for d in json.loads(res.stdout)}
+    euv = deps["EUV lithography tools"]
+    assert euv["chokepoint"] and euv["top_provider"] == ["asml", 100.0] and euv["top_country"] == ["NLD", 100.0]
+    assert euv["controlled_share"] == 100.0
+    assert all(d["chokepoint"] for d in deps.values())
+    table = run("supply", "--store", db)
+    assert "EUV lithography tools" in table.stdout and "ASML Holding N.V. 100%" in table.stdout
