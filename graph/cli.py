@@ -76,6 +76,16 @@ def parser() -> argparse.ArgumentParser:
     su.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
     su.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(su)
+    li = sub.add_parser("licensing", help="licensees of listed licensors, by country, with Belt and Road membership")
+    li.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    li.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(li)
+    ce = sub.add_parser("centrality", help="PageRank and betweenness, as a way to see influence")
+    ce.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    ce.add_argument("--types", help="comma-separated relationship types (default: all)")
+    ce.add_argument("--top", type=int, default=25)
+    ce.add_argument("--format", choices=("table", "json"), default="table")
+    _store_args(ce)
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
@@ -289,6 +299,65 @@ def cmd_supply(args: argparse.Namespace, settings: settings_mod.Settings) -> int
     return 0
 
 
+def cmd_licensing(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.analytics.licensing import licensing_by_country
+
+    as_of = args.as_of or dt.date.today()
+    with _open(args, settings) as store:
+        g = store.projection(as_of=as_of)
+    groups = licensing_by_country(g)
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in groups], default=_json_default, ensure_ascii=False, indent=1))
+        return 0
+    rows = []
+    for c in groups:
+        for t in c.ties:
+            lists = ", ".join(g.nodes[x].get("name", x) for x in t.licensor_lists) or "(licensee listed)"
+            rows.append(
+                [
+                    c.name,
+                    "yes" if c.bri_member else "",
+                    g.nodes[t.licensee]["name"],
+                    g.nodes[t.licensor]["name"],
+                    lists,
+                    t.confidence,
+                    ", ".join(t.sources),
+                ]
+            )
+    print(f"licensing ties to listed parties as of {as_of}")
+    print(
+        _table(
+            ["licensee country", "BRI member", "licensee", "licensor", "licensor listed on", "confidence", "sources"],
+            rows,
+        )
+    )
+    return 0
+
+
+def cmd_centrality(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.analytics.centrality import centrality
+
+    as_of = args.as_of or dt.date.today()
+    types = [t.strip() for t in args.types.split(",")] if args.types else None
+    with _open(args, settings) as store:
+        g = store.projection(types=types, as_of=as_of)
+    ranked = centrality(g)[: args.top]
+    if args.format == "json":
+        print(json.dumps(ranked, ensure_ascii=False, indent=1))
+        return 0
+    print(f"centrality as of {as_of} (Source nodes left out)")
+    print(
+        _table(
+            ["id", "name", "label", "pagerank", "betweenness", "community"],
+            [
+                [r["id"], r["name"], r["label"], f"{r['pagerank']:.4f}", f"{r['betweenness']:.4f}", r["community"]]
+                for r in ranked
+            ],
+        )
+    )
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "import": cmd_import,
@@ -297,6 +366,8 @@ COMMANDS = {
     "paths": cmd_paths,
     "exposure": cmd_exposure,
     "supply": cmd_supply,
+    "licensing": cmd_licensing,
+    "centrality": cmd_centrality,
 }
 
 

@@ -204,3 +204,59 @@ def test_supply_chain_chokepoints_from_cset(tmp_path) -> None:
     assert all(d["chokepoint"] for d in deps.values())
     table = run("supply", "--store", db)
     assert "EUV lithography tools" in table.stdout and "ASML Holding N.V. 100%" in table.stdout
+
+
+def test_licensing_ties_by_country_with_bri_membership(store: GraphStore) -> None:
+    from graph.analytics.licensing import licensing_by_country
+
+    nodes = [
+        source(),
+        company("hw", "Huawei"),
+        company("oppo", "OPPO"),
+        company("sharp", "Sharp"),
+        NodeRecord("Country", {"id": "CHN", "name": "China", "sources": ["src-test"]}),
+        NodeRecord("Country", {"id": "ITA", "name": "Italy", "sources": ["src-test"]}),
+        NodeRecord("Initiative", {"id": "bri", "name": "Belt and Road Initiative", "sources": ["src-test"]}),
+        NodeRecord("SanctionList", {"id": "us-bis-entity-list", "name": "Entity List", "sources": ["src-test"]}),
+    ]
+    edges = [
+        edge("LISTED_ON", "hw", "us-bis-entity-list", valid_from="2019-05-16"),
+        edge("LICENSES_TO", "hw", "oppo", year=2022, valid_from="2022-12-01"),
+        edge(
+            "LICENSES_TO",
+            "hw",
+            "sharp",
+            year=2020,
+            valid_from="2020-01-01",
+            confidence="low",
+            confidence_note="press only",
+        ),
+        edge("HEADQUARTERED_IN", "oppo", "CHN"),
+        edge("HEADQUARTERED_IN", "sharp", "ITA"),
+        edge("MEMBER_OF", "CHN", "bri", valid_from="2013-12-01"),
+        edge("MEMBER_OF", "ITA", "bri", valid_from="2019-03-01", valid_to="2023-06-12"),
+    ]
+    write_records(store, nodes, edges)
+    on = {c.country: c for c in licensing_by_country(store.projection(as_of=dt.date(2023, 1, 1)))}
+    assert on["CHN"].bri_member and on["CHN"].licensees == ["oppo"]
+    assert on["ITA"].bri_member and on["ITA"].ties[0].confidence == "low"
+    later = {c.country: c for c in licensing_by_country(store.projection(as_of=dt.date(2024, 1, 1)))}
+    assert later["ITA"].bri_member is False  # Italy left the BRI in 2023
+    early = licensing_by_country(store.projection(as_of=dt.date(2019, 1, 1)))
+    assert early == []  # before the listing, a licence is no tie to a listed party
+    exposure = {e.id: e for e in sanction_exposure(store.projection(as_of=dt.date(2023, 1, 1)), dt.date(2023, 1, 1))}
+    assert exposure["oppo"].score == 10.0 and exposure["oppo"].components["licensing"][0]["role"] == "licensee"
+
+
+def test_centrality_finds_the_hub() -> None:
+    from graph.analytics.centrality import centrality
+
+    g = nx.MultiDiGraph()
+    for n in ["hub", "a", "b", "c", "d", "src"]:
+        g.add_node(n, label="Source" if n == "src" else "Company", name=n.upper())
+    for n in ["a", "b", "c", "d"]:
+        g.add_edge(n, "hub", key=n, type="SUPPLIES")
+    g.add_edge("a", "src", key="x", type="SUPPLIES")
+    ranked = centrality(g)
+    assert ranked[0]["id"] == "hub" and ranked[0]["betweenness"] == 1.0
+    assert "src" not in {r["id"] for r in ranked}

@@ -7,17 +7,20 @@ Components (each with the facts or paths that justify it):
   (see :mod:`graph.analytics.ownership`);
 * ``bis_affiliates``: the same test seeded by Entity List parties, applied only
   while an ``ExportControl`` with ``rule: bis_affiliates_50`` is in force —
-  its effective date, suspension window and end come from the data.
+  its effective date, suspension window and end come from the data;
+* ``licensing``: licences the entity takes from listed licensors, or grants
+  while listed (see :mod:`graph.analytics.licensing`).
 
 The score is explainable by construction::
 
-    score = min(100, direct + ofac_50 + bis_affiliates)
+    score = min(100, direct + ofac_50 + bis_affiliates + licensing)
     direct          = 100 if on a blocking list (SDN), else 60 for the Entity List
                       plus 25 for each other list
     ofac_50         = 90 if blocked, 45 if blocked only at the upper bound
     bis_affiliates  = 60 if covered, 30 if covered only at the upper bound
+    licensing       = 10 if the entity licenses from a listed licensor
 
-Supply-chain dependence and licensing ties are the next components (issue 3).
+Supply-chain dependence per input is :mod:`graph.analytics.supply`.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from typing import Any
 
 import networkx as nx
 
+from graph.analytics.licensing import listed_ties
 from graph.analytics.ownership import RuleResult, ownership_rule
 
 SDN = "us-ofac-sdn"
 ENTITY_LIST = "us-bis-entity-list"
 FORMULA = (
-    "score = min(100, direct + ofac_50 + bis_affiliates); direct: 100 blocking list, 60 Entity List, 25 other list; "
-    "ofac_50: 90 blocked, 45 at upper bound only; bis_affiliates: 60 covered, 30 at upper bound only"
+    "score = min(100, direct + ofac_50 + bis_affiliates + licensing); direct: 100 blocking list, 60 Entity List, "
+    "25 other list; ofac_50: 90 blocked, 45 at upper bound only; bis_affiliates: 60 covered, 30 at upper bound only; "
+    "licensing: 10 if licensee of a listed licensor"
 )
 
 
@@ -116,8 +121,12 @@ def sanction_exposure(
         if active:
             el = {e for e, ls in listings.items() if any(x["list"] == ENTITY_LIST for x in ls)}
             affiliates = ownership_rule(g, el, float(rule.get("threshold") or 50.0))
+    ties: dict[str, list[dict[str, Any]]] = {}
+    for tie in listed_ties(g):
+        ties.setdefault(tie.licensee, []).append(tie.__dict__ | {"role": "licensee"})
+        ties.setdefault(tie.licensor, []).append(tie.__dict__ | {"role": "licensor"})
     out = []
-    for entity in set(listings) | set(ofac) | set(affiliates):
+    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties):
         direct = listings.get(entity, [])
         d_points = 0.0
         if any(x["list"] in blocking for x in direct):
@@ -125,12 +134,15 @@ def sanction_exposure(
         else:
             d_points = sum(60.0 if x["list"] == ENTITY_LIST else 25.0 for x in direct)
         o, a = ofac.get(entity), affiliates.get(entity)
-        score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0))
+        own_ties = ties.get(entity, [])
+        l_points = 10.0 if any(t["role"] == "licensee" and t["licensor_lists"] for t in own_ties) else 0.0
+        score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0) + l_points)
         components: dict[str, Any] = {
             "direct": direct,
             "ofac_50": o.as_dict() if o and not o.listed else {"blocked": bool(o), "listed": bool(o)},
             "bis_affiliates": (a.as_dict() if a and not a.listed else {"blocked": bool(a), "listed": bool(a)})
             | {"rules": rule_notes},
+            "licensing": own_ties,
         }
         if score > 0:
             out.append(Exposure(entity, g.nodes[entity].get("name", entity), score, components))

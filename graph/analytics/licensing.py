@@ -1,0 +1,102 @@
+"""Licensing ties: licensees of listed licensors and licensors that are listed, by country.
+
+Each ``LICENSES_TO`` edge valid on the as-of date is a tie. A tie matters for
+exposure when either end is on a list that day. Ties are aggregated by the
+licensee's headquarters country, with that country's Belt and Road membership
+on the same date (``MEMBER_OF`` to ``bri``).
+
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> for n, lab in [("hw", "Company"), ("el", "SanctionList"), ("oppo", "Company"), ("CHN", "Country"), ("bri", "Initiative")]:
+...     g.add_node(n, label=lab, name=n)
+>>> for a, b, t in [("hw", "el", "LISTED_ON"), ("hw", "oppo", "LICENSES_TO"), ("oppo", "CHN", "HEADQUARTERED_IN"), ("CHN", "bri", "MEMBER_OF")]:
+...     _ = g.add_edge(a, b, key=a + b, type=t, sources=["s"])
+>>> [(c.country, c.bri_member, c.licensees) for c in licensing_by_country(g)]
+[('CHN', True, ['oppo'])]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+BRI = "bri"
+
+
+@dataclass
+class Tie:
+    licensor: str
+    licensee: str
+    edge: str
+    scope: str | None
+    year: int | None
+    licensor_lists: list[str]
+    licensee_lists: list[str]
+    sources: list[str]
+    confidence: str
+
+
+@dataclass
+class CountryTies:
+    country: str | None
+    name: str
+    bri_member: bool
+    licensees: list[str] = field(default_factory=list)
+    ties: list[Tie] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "country": self.country,
+            "name": self.name,
+            "bri_member": self.bri_member,
+            "licensees": self.licensees,
+            "ties": [t.__dict__ for t in self.ties],
+        }
+
+
+def _by_type(g: nx.MultiDiGraph, rel_type: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    return [(a, b, k, d) for a, b, k, d in g.edges(keys=True, data=True) if d.get("type") == rel_type]
+
+
+def listed_ties(g: nx.MultiDiGraph) -> list[Tie]:
+    """Every licence in the projection where the licensor or the licensee is listed."""
+    lists: dict[str, list[str]] = defaultdict(list)
+    for a, b, _, _ in _by_type(g, "LISTED_ON"):
+        lists[a].append(b)
+    ties = []
+    for a, b, key, d in _by_type(g, "LICENSES_TO"):
+        if lists.get(a) or lists.get(b):
+            ties.append(
+                Tie(
+                    a,
+                    b,
+                    key,
+                    d.get("scope"),
+                    d.get("year"),
+                    sorted(lists.get(a, [])),
+                    sorted(lists.get(b, [])),
+                    list(d.get("sources", [])),
+                    d.get("confidence", "high"),
+                )
+            )
+    return ties
+
+
+def licensing_by_country(g: nx.MultiDiGraph) -> list[CountryTies]:
+    """Licensees of listed licensors (and listed licensees), grouped by the licensee's country."""
+    hq = {a: b for a, b, _, _ in _by_type(g, "HEADQUARTERED_IN")}
+    members = {a for a, b, _, _ in _by_type(g, "MEMBER_OF") if b == BRI}
+    groups: dict[str | None, CountryTies] = {}
+    for tie in listed_ties(g):
+        country = hq.get(tie.licensee)
+        group = groups.get(country)
+        if group is None:
+            name = g.nodes[country].get("name", country) if country else "unknown country"
+            group = groups[country] = CountryTies(country, name, country in members)
+        group.ties.append(tie)
+        if tie.licensee not in group.licensees:
+            group.licensees.append(tie.licensee)
+    return sorted(groups.values(), key=lambda c: (-len(c.licensees), c.name))
