@@ -64,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("exposure", help="sanction and export-control exposure, by component")
     ex.add_argument("entity", nargs="?")
     ex.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    ex.add_argument("--scenario", type=Path, help="a what-if scenario JSON file; shows the difference to the baseline")
     ex.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ex)
     su = sub.add_parser("supply", help="supply-chain dependence per input: providers, countries, chokepoints")
@@ -247,6 +248,8 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
         rules = [
             r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c", limit=None).rows
         ]
+    if args.scenario:
+        return _what_if(args, g, as_of, rules, entity)
     results = sanction_exposure(g, as_of, rules)
     if entity:
         results = [r for r in results if r.id == entity] or []
@@ -272,6 +275,43 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
         )
     print(f"exposure as of {as_of}")
     print(_table(["id", "name", "score", "lists", "ofac_50", "bis_affiliates"], rows))
+    return 0
+
+
+def _what_if(args: argparse.Namespace, g: Any, as_of: dt.date, rules: list[Any], entity: str | None) -> int:
+    from graph.analytics.scenario import compare, load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _, _, changes = compare(g, scenario, as_of, rules)
+    if entity:
+        changes = [c for c in changes if c.id == entity]
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"scenario": scenario.name, "as_of": as_of, "changes": [c.as_dict() for c in changes]},
+                default=_json_default,
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return 0
+    print(f"what-if '{scenario.name}' as of {as_of}: {len(changes)} entit{'y' if len(changes) == 1 else 'ies'} change")
+    rows = []
+    for c in changes:
+        o, a = c.why.get("ofac_50", {}), c.why.get("bis_affiliates", {})
+        lists = "; ".join(x["list_name"] for x in c.why.get("direct", []))
+        rows.append(
+            [
+                c.id,
+                c.name,
+                f"{c.baseline:g}",
+                f"{c.scenario:g}",
+                lists,
+                o.get("explanation", ""),
+                a.get("explanation", ""),
+            ]
+        )
+    print(_table(["id", "name", "baseline", "scenario", "lists", "ofac_50", "bis_affiliates"], rows))
     return 0
 
 

@@ -260,3 +260,72 @@ def test_centrality_finds_the_hub() -> None:
     ranked = centrality(g)
     assert ranked[0]["id"] == "hub" and ranked[0]["betweenness"] == 1.0
     assert "src" not in {r["id"] for r in ranked}
+
+
+def test_what_if_changes_exposure_without_touching_the_store(store: GraphStore, tmp_path) -> None:
+    from graph.analytics.scenario import compare, load_scenario
+    from tests.conftest import dump
+
+    ownership_graph(store)
+    before = dump(store)
+    path = tmp_path / "scenario.json"
+    path.write_text(
+        json.dumps(
+            {
+                "name": "SDN lists EL Co; a stake changes hands",
+                "changes": [
+                    {
+                        "op": "add",
+                        "type": "LISTED_ON",
+                        "start": "el-co",
+                        "end": "us-ofac-sdn",
+                        "valid_from": "2024-01-01",
+                    },
+                    {"op": "add_node", "id": "newco", "label": "Company", "name": "NewCo"},
+                    {"op": "add", "type": "OWNS", "start": "el-sub", "end": "newco", "share": 50},
+                    {"op": "remove", "type": "OWNS", "start": "listed-co", "end": "sub-b"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    day = dt.date(2024, 6, 1)
+    rules = [r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c").rows]
+    _, _, changes = compare(store.projection(as_of=day), load_scenario(path), day, rules)
+    by_id = {c.id: c for c in changes}
+    assert by_id["el-co"].scenario == 100.0 and by_id["el-co"].baseline == 60.0
+    assert by_id["el-sub"].why["ofac_50"]["explanation"] == "51% = 51% via el-co"
+    assert by_id["newco"].why["ofac_50"]["contributions"][0]["path"] == ["el-co", "el-sub", "newco"]
+    assert by_id["sub-b"].scenario == 0.0  # only 30% via sub-a once the direct stake is removed
+    assert dump(store) == before
+    res = run("exposure", "--scenario", str(path), "--as-of", "2024-06-01", "--format", "json", *target(store))
+    assert res.returncode == 0, res.stderr
+    assert {c["id"] for c in json.loads(res.stdout)["changes"]} == set(by_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"op": "rename"}, "op must be one of"),
+        ({"op": "add", "type": "OWNS", "start": "ghost", "end": "sub-a"}, "start node 'ghost' does not exist"),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "share": 150},
+            "share: 150 is above the maximum 100",
+        ),
+        (
+            {"op": "add", "type": "MEMBER_OF", "start": "listed-co", "end": "sub-a"},
+            "MEMBER_OF cannot join Company to Company",
+        ),
+        ({"op": "remove", "edge": "no-such-edge"}, "nothing to remove"),
+    ],
+)
+def test_scenarios_are_validated_like_an_import(tmp_path, change: dict, message: str) -> None:
+    from graph.analytics.scenario import Scenario, apply
+    from graph.errors import ValidationError
+
+    g = owns(("listed-co", "sub-a", 60.0))
+    for n in g.nodes:
+        g.nodes[n].update(label="Company", name=n)
+    with pytest.raises(ValidationError, match=f"change 1: {message}"):
+        apply(g, Scenario("bad", [change], "bad.json"))
+    assert g.number_of_edges() == 1
