@@ -100,7 +100,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from exc
 
 
-def _open(args: argparse.Namespace, settings: settings_mod.Settings, create: bool = False) -> GraphStore:
+def _open(settings: settings_mod.Settings, create: bool = False) -> GraphStore:
     store = open_store(settings)
     if not create and not store.exists():
         raise GraphError(f"no graph at {store.describe()}; run `python -m graph build` first")
@@ -149,7 +149,7 @@ def _table(columns: list[str], rows: list[list[Any]]) -> str:
 def cmd_build(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.build import build
 
-    with _open(args, settings, create=True) as store:
+    with _open(settings, create=True) as store:
         batch, _result, reports = build(store, settings, progress=lambda m: print(m, file=sys.stderr))
     for r in reports:
         for w in r.warnings:
@@ -161,7 +161,7 @@ def cmd_build(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.importer import import_dir
 
-    with _open(args, settings, create=True) as store:
+    with _open(settings, create=True) as store:
         batch, result = import_dir(store, args.dir)
     counts = batch.counts()
     print(
@@ -174,7 +174,7 @@ def cmd_import(args: argparse.Namespace, settings: settings_mod.Settings) -> int
 def cmd_query(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     limit = args.limit if args.limit is not None else settings.row_cap
     timeout = args.timeout if args.timeout is not None else settings.query_timeout
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         res = store.query(args.cypher, _params(args.param), timeout=timeout, limit=limit)
     if args.format == "json":
         print(json.dumps(res.records(), default=_json_default, ensure_ascii=False, indent=1))
@@ -193,7 +193,7 @@ def cmd_query(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         stats = store.stats()
     if args.format == "json":
         print(json.dumps(stats, default=_json_default, ensure_ascii=False, indent=1))
@@ -216,7 +216,7 @@ def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 
     types = [t.strip() for t in args.types.split(",")] if args.types else None
     as_of = args.as_of or dt.date.today()
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         if types:
             unknown = [t for t in types if t not in store.schema.relationships]
             if unknown:
@@ -242,7 +242,7 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
     from graph.analytics.exposure import sanction_exposure
 
     as_of = args.as_of or dt.date.today()
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         entity = store.resolve(args.entity) if args.entity else None
         g = store.projection(as_of=as_of)
         rules = [
@@ -319,7 +319,7 @@ def cmd_supply(args: argparse.Namespace, settings: settings_mod.Settings) -> int
     from graph.analytics.supply import supply_chain
 
     as_of = args.as_of or dt.date.today()
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         g = store.projection(as_of=as_of)
     controlling = [c.strip().upper() for c in args.controlling.split(",")] if args.controlling else None
     deps = [d for d in supply_chain(g, controlling) if d.chokepoint or not args.chokepoints]
@@ -343,7 +343,7 @@ def cmd_licensing(args: argparse.Namespace, settings: settings_mod.Settings) -> 
     from graph.analytics.licensing import licensing_by_country
 
     as_of = args.as_of or dt.date.today()
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         g = store.projection(as_of=as_of)
     groups = licensing_by_country(g)
     if args.format == "json":
@@ -379,7 +379,7 @@ def cmd_centrality(args: argparse.Namespace, settings: settings_mod.Settings) ->
 
     as_of = args.as_of or dt.date.today()
     types = [t.strip() for t in args.types.split(",")] if args.types else None
-    with _open(args, settings) as store:
+    with _open(settings) as store:
         g = store.projection(types=types, as_of=as_of)
     ranked = centrality(g)[: args.top]
     if args.format == "json":

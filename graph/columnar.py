@@ -149,12 +149,13 @@ def _read_validated(
     cited: set[str] = set()
     for table in [*node_tables.values(), edges]:
         cited |= set(pc.unique(pc.list_flatten(table.column("sources"))).to_pylist())
-    batch_set = set(batch_ids)
-    stored = dict(existing_labels([i for i in referenced | cited if i not in batch_set]))
     known = dict(zip(batch_ids, batch_labels))
-    for node_id, label in dict(existing_labels(batch_set)).items():
-        _require(label == known[node_id])  # same id, other label in the store
-    known.update({k: v for k, v in stored.items() if k not in known})
+    # One question to the store covers both the batch's own ids and those it refers to.
+    for node_id, label in dict(existing_labels(referenced | cited | set(batch_ids))).items():
+        if node_id in known:
+            _require(label == known[node_id])  # same id, other label in the store
+        else:
+            known[node_id] = label
     _require(all(known.get(s) == "Source" for s in cited))
     known_ids = pa.array(list(known), pa.string())
     known_labels = pa.array(list(known.values()), pa.string())

@@ -128,7 +128,6 @@ def sanction_exposure(
     out = []
     for entity in set(listings) | set(ofac) | set(affiliates) | set(ties):
         direct = listings.get(entity, [])
-        d_points = 0.0
         if any(x["list"] in blocking for x in direct):
             d_points = 100.0
         else:

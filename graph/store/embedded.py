@@ -138,13 +138,11 @@ class EmbeddedStore(GraphStore):
         # A join per label uses each table's primary-key index; `n.id IN $ids`
         # over all tables would scan them, which is slow for big imports.
         conn = self._reader()
+        ids = pa.array(wanted, pa.string())
         found: dict[str, str] = {}
         with self._lock:
             for label in self.schema.labels:
-                found.update(
-                    (i, label)
-                    for i in _existing(conn, "MATCH (n:" + label + " {id: p_id})", pa.array(wanted, pa.string()))
-                )
+                found.update((i, label) for i in _existing(conn, "MATCH (n:" + label + " {id: p_id})", ids))
         return found
 
     def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
