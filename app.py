@@ -1,47 +1,27 @@
-"""The explorer (Streamlit). Thin: widgets and layout; every computation comes from graph/.
+"""The explorer (Streamlit). Thin: page set-up and navigation; the pages are in graph/ui/pages/.
 
-This first page shows what is loaded and where; the Explore, Paths, Exposure,
-Console, Briefing and Sources pages follow.
+Pages: Explore, Influence paths, Sanction exposure, Cypher console, Briefing
+and Sources. Every page names the store it is on and the graph's build time,
+and works the same on the embedded file and on Neo4j; every computation comes
+from graph/.
 """
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
-
-from graph import settings as settings_mod
-from graph.build import manifest_path
-from graph.errors import GraphError
-from graph.store import GraphStore, open_store
 
 st.set_page_config(page_title="Tech-geopolitics graph", layout="wide")
 
+import graph.ui.common  # noqa: E402,F401  (opens the store, or stops every page with what to run)
 
-@st.cache_resource
-def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
-    """One store per target, shared by every session of the app."""
-    return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
-
-
-st.title("Tech-geopolitics knowledge graph")
-settings = settings_mod.load()
-try:
-    store = _store(str(settings.store_path), settings.neo4j_uri)
-    stats = store.stats()
-except GraphError as exc:
-    st.error(f"{exc}")
-    st.stop()
-
-st.caption(f"Store: {stats['store']}")
-path = manifest_path(store, settings)
-if path.exists():
-    st.caption(f"Built {json.loads(path.read_text())['built_at']}")
-cols = st.columns(2)
-cols[0].metric("Nodes", f"{stats['total_nodes']:,}")
-cols[1].metric("Relationships", f"{stats['total_relationships']:,}")
-left, right = st.columns(2)
-left.dataframe([{"label": k, "nodes": v} for k, v in stats["nodes"].items()], hide_index=True)
-right.dataframe([{"type": k, "relationships": v} for k, v in stats["relationships"].items()], hide_index=True)
-st.subheader("Sources")
-st.dataframe(stats["sources"], hide_index=True, use_container_width=True)
+PAGES = "graph/ui/pages"
+st.navigation(
+    [
+        st.Page(f"{PAGES}/explore.py", title="Explore", url_path="explore", default=True),
+        st.Page(f"{PAGES}/paths.py", title="Influence paths", url_path="paths"),
+        st.Page(f"{PAGES}/exposure.py", title="Sanction exposure", url_path="exposure"),
+        st.Page(f"{PAGES}/console.py", title="Cypher console", url_path="console"),
+        st.Page(f"{PAGES}/briefing.py", title="Briefing", url_path="briefing"),
+        st.Page(f"{PAGES}/sources.py", title="Sources", url_path="sources"),
+    ]
+).run()

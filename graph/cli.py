@@ -87,6 +87,17 @@ def parser() -> argparse.ArgumentParser:
     ce.add_argument("--top", type=int, default=25)
     ce.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ce)
+    r = sub.add_parser("render", help="a picture of an entity's neighbourhood as .html, .png or .pdf")
+    r.add_argument("entity")
+    r.add_argument("--hops", type=int, default=1)
+    r.add_argument("--types", help="comma-separated relationship types (default: all)")
+    r.add_argument("--labels", help="comma-separated node labels (default: all)")
+    r.add_argument("--limit", type=int, default=150, help="most neighbours to draw (default 150)")
+    r.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    r.add_argument("--title", help="the picture's title (default: the entity's name)")
+    r.add_argument("--note", default="", help="a note shown under the title")
+    r.add_argument("--out", type=Path, required=True, help="FILE.html, FILE.png or FILE.pdf")
+    _store_args(r)
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
@@ -214,15 +225,9 @@ def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.analytics.paths import influence_paths
 
-    types = [t.strip() for t in args.types.split(",")] if args.types else None
     as_of = args.as_of or dt.date.today()
     with _open(settings) as store:
-        if types:
-            unknown = [t for t in types if t not in store.schema.relationships]
-            if unknown:
-                raise GraphError(
-                    f"unknown relationship type(s) {', '.join(unknown)}; known: {', '.join(store.schema.relationships)}"
-                )
+        types = _names(args.types, store.schema.relationships, "relationship type(s)")
         a, b = store.resolve(args.source), store.resolve(args.target)
         g = store.projection(as_of=as_of)
     paths = influence_paths(g, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected)
@@ -240,14 +245,13 @@ def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 
 def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.analytics.exposure import sanction_exposure
+    from graph.views import control_rules
 
     as_of = args.as_of or dt.date.today()
     with _open(settings) as store:
         entity = store.resolve(args.entity) if args.entity else None
         g = store.projection(as_of=as_of)
-        rules = [
-            r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c", limit=None).rows
-        ]
+        rules = control_rules(store)
     if args.scenario:
         return _what_if(args, g, as_of, rules, entity)
     results = sanction_exposure(g, as_of, rules)
@@ -398,6 +402,37 @@ def cmd_centrality(args: argparse.Namespace, settings: settings_mod.Settings) ->
     return 0
 
 
+def _names(text: str | None, known: Any, what: str) -> list[str] | None:
+    """Comma-separated names checked against the schema's ``known`` ones."""
+    if not text:
+        return None
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [t for t in names if t not in known]
+    if unknown:
+        raise GraphError(f"unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
+    return names
+
+
+def cmd_render(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.export import export
+    from graph.views import exposure_scores, neighbourhood_view
+
+    as_of = args.as_of or dt.date.today()
+    if args.hops < 1 or args.limit < 1:
+        raise GraphError("--hops and --limit must be at least 1")
+    with _open(settings) as store:
+        types = _names(args.types, store.schema.relationships, "relationship type(s)")
+        labels = _names(args.labels, store.schema.labels, "label(s)")
+        view = neighbourhood_view(
+            store, args.entity, args.hops, labels, types, as_of, args.limit, heat=exposure_scores(store, as_of)
+        )
+    view.title = args.title or view.title
+    view.note = args.note
+    out = export(view, args.out)
+    print(f"wrote {out} ({len(view.nodes)} nodes, {len(view.edges)} relationships, {view.caption}, as of {as_of})")
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "import": cmd_import,
@@ -408,6 +443,7 @@ COMMANDS = {
     "supply": cmd_supply,
     "licensing": cmd_licensing,
     "centrality": cmd_centrality,
+    "render": cmd_render,
 }
 
 

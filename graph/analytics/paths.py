@@ -69,11 +69,16 @@ class Path:
 
 def sentence(g: nx.MultiDiGraph, start: str, end: str, data: Mapping[str, Any]) -> str:
     """The schema's sentence for a relationship, filled in with names and values."""
+    return sentence_for(g.nodes, start, end, data)
+
+
+def sentence_for(nodes: Mapping[str, Mapping[str, Any]], start: str, end: str, data: Mapping[str, Any]) -> str:
+    """:func:`sentence` with the names looked up in ``nodes`` (id to properties)."""
     spec = load_schema().relationships[data["type"]]
     share = data.get("share")
     text = spec.sentence.format(
-        start=g.nodes[start].get("name", start),
-        end=g.nodes[end].get("name", end),
+        start=nodes[start].get("name", start),
+        end=nodes[end].get("name", end),
         share=f"{share:g}%" if share is not None else "an unknown share",
         share_text=f" ({share:g}% of the market)" if share is not None else "",
         input_text=f" with {data['input']}" if data.get("input") else "",

@@ -55,6 +55,11 @@ def load_scenario(path: Path) -> Scenario:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError([Problem(where, 0, f"cannot read the scenario: {exc}")]) from exc
+    return scenario_from_dict(doc, where)
+
+
+def scenario_from_dict(doc: Any, where: str = "scenario") -> Scenario:
+    """A scenario from its JSON document; the changes are checked when applied."""
     if not isinstance(doc, dict) or not isinstance(doc.get("name"), str) or not isinstance(doc.get("changes"), list):
         raise ValidationError([Problem(where, 0, 'a scenario is {"name": "...", "changes": [...]}')])
     return Scenario(doc["name"], doc["changes"], where)

@@ -210,11 +210,14 @@ class GraphStore(ABC):
         types: Iterable[str] | None = None,
         as_of: dt.date | None = None,
         limit: int = 150,
+        offset: int = 0,
     ) -> Subgraph:
         """The nodes within ``hops`` of ``node_id``, filtered by label, type and as-of date.
 
         At most ``limit`` neighbours are kept (nearest first, then by name); the
-        result says how many there were in all.
+        result says how many there were in all. ``offset`` pages through the
+        direct neighbours: the first ``offset`` of them, in that order, are
+        skipped, and further hops grow from the page shown.
         """
         focus = self.node(node_id)
         if focus is None:
@@ -241,7 +244,9 @@ class GraphStore(ABC):
                 sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
             sub.total_neighbours += len(found)
             room = max(limit - sub.shown_neighbours, 0)
-            kept = sorted(found.values(), key=lambda n: (str(n.get("name", "")).lower(), n["id"]))[:room]
+            skip = offset if hop == 1 else 0
+            ordered = sorted(found.values(), key=lambda n: (str(n.get("name", "")).lower(), n["id"]))
+            kept = ordered[skip : skip + room]
             for n in kept:
                 depth[n["id"]] = hop
             sub.shown_neighbours += len(kept)

@@ -1,0 +1,148 @@
+"""Node positions, computed on the server so the browser draws at once.
+
+The browser gets fixed coordinates and no physics: a 1,000-node view draws in
+a single frame instead of settling for a minute. Two engines, chosen by size:
+
+* around a focus (an entity's neighbourhood), rings: the focus at the centre,
+  each hop on a wider ring, grouped by label and then by the node they hang
+  from, so the picture reads outwards and every label sits in its own sector;
+* otherwise, up to ``SFDP_FROM`` nodes, rustworkx's Fruchterman-Reingold (Apache-2.0,
+  in Rust, about 0.5 s for 1,000 nodes);
+* above that, Graphviz's multilevel ``sfdp`` (EPL-1.0, run as a separate
+  program; about 2 s for 5,000 nodes against 11 s for rustworkx) when it is
+  installed, else rustworkx with fewer iterations.
+
+Results are cached by the view's structure, so a rerun or a saved view never
+moves a node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+import subprocess
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+
+import rustworkx as rx
+
+Position = tuple[float, float]
+SFDP_FROM = 1500
+_CACHE: OrderedDict[str, dict[str, Position]] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def layout(
+    nodes: Sequence[str],
+    edges: Iterable[tuple[str, str]],
+    focus: str | None = None,
+    order: Mapping[str, str] | None = None,
+    seed: int = 7,
+) -> dict[str, Position]:
+    """Pixel positions for ``nodes``: rings around ``focus`` when given, else force-directed.
+
+    ``order`` gives each node a sort key within its ring (its label and name,
+    say). Deterministic for a given input.
+    """
+    ids = list(dict.fromkeys(nodes))
+    index = {n: i for i, n in enumerate(ids)}
+    pairs = sorted({(index[a], index[b]) for a, b in edges if a in index and b in index and a != b})
+    key = hashlib.sha1(repr((ids, pairs, focus, sorted((order or {}).items()), seed)).encode()).hexdigest()
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    if focus in index:
+        out = _radial(ids, pairs, index[focus], order or {})
+    else:
+        unit = _unit_layout(ids, pairs, seed)
+        scale = 60.0 * math.sqrt(len(ids)) + 150.0
+        out = {n: (round(unit[i][0] * scale, 1), round(unit[i][1] * scale, 1)) for i, n in enumerate(ids)}
+    _CACHE[key] = out
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+def _radial(ids: list[str], pairs: list[tuple[int, int]], focus: int, order: Mapping[str, str]) -> dict[str, Position]:
+    """Rings around the focus; a ring's radius grows with its hop and with how many nodes it holds."""
+    g = rx.PyGraph()
+    g.add_nodes_from(range(len(ids)))
+    g.add_edges_from_no_data(pairs)
+    dist = rx.dijkstra_shortest_path_lengths(g, focus, lambda _: 1.0)
+    hop = {i: (0 if i == focus else int(dist[i]) if i in dist else -1) for i in range(len(ids))}
+    unreachable = max(hop.values()) + 1
+    hop = {i: (unreachable if h < 0 else h) for i, h in hop.items()}
+    angle: dict[int, float] = {focus: 0.0}
+    out: dict[str, Position] = {ids[focus]: (0.0, 0.0)}
+    radius = 0.0
+    spacing = 120.0  # pixels between neighbours on a ring: room for a label
+    for ring in range(1, unreachable + 1):
+        members = [i for i in range(len(ids)) if hop[i] == ring]
+        if not members:
+            continue
+
+        members.sort(key=lambda i: (_parent_angle(g, i, angle), order.get(ids[i], ""), ids[i]))
+        # A crowded ring is staggered over two radii, which halves the room each node needs.
+        stagger = len(members) > 40
+        radius = max(radius + 300.0, len(members) * spacing / (2 if stagger else 1) / (2 * math.pi))
+        for j, i in enumerate(members):
+            a = 2 * math.pi * j / len(members)
+            r = radius + (160.0 if stagger and j % 2 else 0.0)
+            angle[i] = a
+            # Rings are stretched to an ellipse to fill a wide screen.
+            out[ids[i]] = (round(1.5 * r * math.cos(a), 1), round(r * math.sin(a), 1))
+        radius += 160.0 if stagger else 0.0
+    return out
+
+
+def _parent_angle(g: rx.PyGraph, node: int, angle: Mapping[int, float]) -> float:
+    """The smallest angle among a node's already placed neighbours (its parents on the inner rings)."""
+    placed = [angle[j] for j in g.neighbors(node) if j in angle]
+    return min(placed) if placed else 0.0
+
+
+def _unit_layout(ids: list[str], pairs: list[tuple[int, int]], seed: int) -> list[Position]:
+    n = len(ids)
+    if n == 0:
+        return []
+    if n == 1:
+        return [(0.0, 0.0)]
+    if n > SFDP_FROM and shutil.which("sfdp"):
+        return _sfdp(n, pairs)
+    g = rx.PyGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from_no_data(pairs)
+    pos = rx.spring_layout(g, num_iter=50 if n <= SFDP_FROM else 20, seed=seed)
+    return _normalise([tuple(pos[i]) for i in range(n)])
+
+
+def _sfdp(n: int, pairs: list[tuple[int, int]]) -> list[Position]:
+    dot = "graph{node[shape=point];" + "".join(f"{i};" for i in range(n)) + "".join(f"{a}--{b};" for a, b in pairs)
+    out = subprocess.run(
+        ["sfdp", "-Gstart=7", "-Goverlap=prism", "-Tplain"], input=dot + "}", capture_output=True, text=True, check=True
+    ).stdout
+    pos: list[Position] = [(0.0, 0.0)] * n
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "node":
+            pos[int(parts[1])] = (float(parts[2]), float(parts[3]))
+    return _normalise(pos)
+
+
+def _normalise(pos: list[Position]) -> list[Position]:
+    """Fit into [-1, 1] on the longer side, keeping the aspect."""
+    xs, ys = [p[0] for p in pos], [p[1] for p in pos]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    mx, my = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return [((x - mx) * 2 / span, (y - my) * 2 / span) for x, y in pos]
+
+
+def layered(columns: Sequence[Sequence[str]], spacing: float = 260.0) -> dict[str, Position]:
+    """Left-to-right columns, for paths: column i at x = i * spacing, members spread vertically."""
+    out: dict[str, Position] = {}
+    for i, column in enumerate(columns):
+        for j, node in enumerate(column):
+            if node not in out:
+                out[node] = (i * spacing, (j - (len(column) - 1) / 2) * spacing * 0.6)
+    return out

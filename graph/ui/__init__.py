@@ -1,0 +1,1 @@
+"""Pieces of the Streamlit app that are more than widgets: the picture component and its JavaScript."""

@@ -1,0 +1,133 @@
+"""What every page of the app shares: the open store, cached analyses, and small widgets.
+
+The store, projections and exposure results are cached per graph version
+(store, build time and counts), so a rebuild is picked up and a filter change
+reruns in milliseconds. Text from data reaches markdown only through
+:func:`md`, which escapes markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from graph import settings as settings_mod
+from graph import views as gv
+from graph.briefing import Storyboard
+from graph.build import manifest_path
+from graph.errors import GraphError
+from graph.render import View
+from graph.store import GraphStore, open_store
+
+settings = settings_mod.load()
+
+
+@st.cache_resource
+def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
+    """One store per target, shared by every session of the app."""
+    return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
+
+
+def _open() -> tuple[GraphStore, dict[str, Any]]:
+    """The active store and its build manifest; stops the page with what to run when there is none."""
+    try:
+        store = _store(str(settings.store_path), settings.neo4j_uri)
+        if not store.exists():
+            raise GraphError(f"no graph at {store.describe()}; run `python -m graph build` first")
+        nodes, rels = store.counts()
+    except GraphError as exc:
+        _store.clear()
+        st.error(f"{exc}")
+        if settings.neo4j_uri:
+            st.info("Start Neo4j (`make neo4j-start`) or unset NEO4J_URI to use the embedded store.")
+        st.stop()
+    path = manifest_path(store, settings)
+    manifest = json.loads(path.read_text()) if path.exists() else {}
+    manifest["version"] = (
+        f"{store.describe()}|{manifest.get('built_at', '')}|{sum(nodes.values())}|{sum(rels.values())}"
+    )
+    return store, manifest
+
+
+STORE, MANIFEST = _open()
+VERSION: str = MANIFEST["version"]
+
+
+@st.cache_resource(max_entries=8)
+def projection(version: str, as_of: dt.date) -> Any:
+    """The whole graph as of a date, shared read-only by every page and session."""
+    return STORE.projection(as_of=as_of)
+
+
+@st.cache_data(max_entries=16)
+def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
+    from graph.analytics.exposure import sanction_exposure
+
+    return [r.as_dict() for r in sanction_exposure(projection(version, as_of), as_of, gv.control_rules(STORE))]
+
+
+def heat(as_of: dt.date) -> dict[str, float]:
+    return {r["id"]: r["score"] for r in exposure_results(VERSION, as_of)}
+
+
+@st.cache_data(max_entries=4)
+def entities(version: str) -> dict[str, str]:
+    """Search suggestions: id to "Name (Label) · aliases", for every entity except sources."""
+    out: dict[str, str] = {}
+    for label, spec in STORE.schema.labels.items():
+        if label == "Source":
+            continue
+        alias = ", n.aliases" if "aliases" in spec.properties else ""
+        for row in STORE.query(f"MATCH (n:{label}) RETURN n.id, n.name{alias}", limit=None, timeout=None).rows:
+            aliases = f" · {', '.join(row[2])}" if alias and row[2] else ""
+            out[row[0]] = f"{row[1] or row[0]} ({label}){aliases}"
+    return dict(sorted(out.items(), key=lambda kv: kv[1].lower()))
+
+
+def entity_box(label: str, key: str, default: str) -> str:
+    options = entities(VERSION)
+    ids = list(options)
+    index = ids.index(default) if default in options else 0
+    return st.selectbox(label, ids, index=index, format_func=lambda i: options.get(i, i), key=key)
+
+
+def parse_date(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        st.warning(f"{value!r} in the link is not a date (YYYY-MM-DD); showing today")
+        return dt.date.today()
+
+
+def md(text: Any) -> str:
+    """Text from data, safe in markdown: markup characters are escaped, so names show as written."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+def citations(view: View) -> None:
+    with st.expander(f"Sources cited ({len(view.sources)})"):
+        st.dataframe(pd.DataFrame(view.sources), hide_index=True, width="stretch")
+
+
+def save_button(view: View, key: str) -> None:
+    board = current_board()
+    if st.button("Save view to briefing", key=key, help="Positions are frozen now: the picture stays the same"):
+        board.add(view)
+        board.save()
+        st.toast(f"Saved '{view.title}' to the briefing '{board.name}' ({len(board.views)} views)")
+
+
+def current_board() -> Storyboard:
+    name = st.session_state.get("board", "briefing")
+    return Storyboard.load_or_new(settings.store_path.parent / "briefings", name)
+
+
+def header(title: str) -> None:
+    st.title(title)
+    built = MANIFEST.get("built_at", "unknown")
+    st.caption(f"Store: {STORE.describe()} · built {built} · {len(MANIFEST.get('loaders', []))} loaders")

@@ -1,0 +1,92 @@
+"""Cypher console page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from graph import views as gv
+from graph.console import SAVED_QUERIES, dialect_hint
+from graph.errors import GraphError
+from graph.ui.common import (
+    STORE,
+    entity_box,
+    header,
+    save_button,
+    settings,
+)
+from graph.ui.component import network
+
+# -- Cypher console --------------------------------------------------------------
+
+
+def console_page() -> None:
+    header("Cypher console")
+    kind = STORE.kind
+    st.caption(
+        f"Read-only; at most {settings.row_cap:,} rows and {settings.query_timeout:g} s per query. "
+        + ("The embedded store speaks LadybugDB's Cypher dialect." if kind == "embedded" else "Neo4j Cypher.")
+    )
+    names = ["(your own query)"] + [q.name for q in SAVED_QUERIES]
+    pick = st.selectbox("Saved queries", names, key="saved")
+    saved = next((q for q in SAVED_QUERIES if q.name == pick), None)
+    params: dict[str, Any] = {}
+    if saved:
+        st.caption(saved.description)
+        cols = st.columns(max(1, len(saved.params)))
+        for col, p in zip(cols, saved.params):
+            with col:
+                if p.kind == "entity":
+                    params[p.name] = entity_box(p.name, f"param_{saved.name}_{p.name}", p.default)
+                elif p.kind == "int":
+                    params[p.name] = int(st.number_input(p.name, value=p.default, help=p.help))
+                elif p.kind == "date":
+                    params[p.name] = st.date_input(p.name, dt.date.today(), help=p.help).isoformat()
+                else:
+                    params[p.name] = st.text_input(p.name, p.default, help=p.help)
+    text = st.text_area("Query", saved.text(kind) if saved else "MATCH (n:Company) RETURN n.name LIMIT 10", height=120)
+    extra = st.text_area("Parameters (JSON object)", "{}" if not saved else json.dumps(params), height=68)
+    if not st.button("Run", type="primary"):
+        return
+    try:
+        params = json.loads(extra or "{}")
+        if not isinstance(params, dict):
+            raise ValueError("parameters must be a JSON object")
+    except ValueError as exc:
+        st.error(f"Parameters are not a JSON object: {exc}")
+        return
+    try:
+        result = STORE.query(text, params, timeout=settings.query_timeout, limit=settings.row_cap)
+    except GraphError as exc:
+        hint = dialect_hint(text, kind)
+        st.error(f"{exc}" + (f"\n\nHint: {hint}" if hint else ""))
+        return
+    if result.truncated:
+        st.warning(f"Truncated: showing the first {result.limit:,} rows. Add a LIMIT or narrow the query.")
+    st.caption(f"{len(result.rows):,} rows in {result.elapsed * 1000:.0f} ms")
+    frame = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv")
+    view = gv.query_view(STORE, result, pick if saved else "Console query")
+    if view is not None:
+        network(view, key="console_net", height=480)
+        save_button(view, "save_console")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        if value.get("_path"):
+            return " → ".join(str(n.get("name", n.get("id"))) for n in value["nodes"])
+        if "_label" in value or "_type" in value:
+            return f"{value.get('_label') or value.get('_type')}: {value.get('name', value.get('id', ''))}"
+        return json.dumps(value, default=str, ensure_ascii=False)
+    if isinstance(value, list):
+        return json.dumps([_cell(v) for v in value], ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+console_page()

@@ -1,0 +1,143 @@
+"""Explore page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from graph import views as gv
+from graph.errors import GraphError
+from graph.ui.common import (
+    STORE,
+    VERSION,
+    citations,
+    entity_box,
+    exposure_results,
+    header,
+    heat,
+    md,
+    parse_date,
+    save_button,
+)
+from graph.ui.component import network
+
+# -- Explore -----------------------------------------------------------------
+
+
+def _on_click() -> None:
+    """First click selects a node; a click on the selected node expands its neighbours."""
+    clicked = st.session_state.get("explore_net", {}).get("clicked")
+    if not clicked:
+        return
+    if clicked == st.session_state.get("selected"):
+        expanded = st.session_state.setdefault("expanded", [])
+        if [clicked, 0] not in expanded:
+            expanded.append([clicked, 0])
+    st.session_state["selected"] = clicked
+
+
+def explore_page() -> None:
+    header("Explore")
+    q = st.query_params
+    all_types, all_labels = list(STORE.schema.relationships), [x for x in STORE.schema.labels if x != "Source"]
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    with c1:
+        entity = entity_box("Entity (search by name or alias)", "entity", q.get("entity", gv.SEED_ENTITY))
+    hops = c2.slider("Hops", 1, 3, int(q.get("hops", 1)), key="hops")
+    as_of = c3.date_input("As of", parse_date(q.get("as_of")), key="as_of")
+    limit = c4.number_input("Most neighbours", 10, 2000, int(q.get("limit", 150)), step=50, key="limit")
+    seed = entity == gv.SEED_ENTITY and "types" not in q
+    f1, f2 = st.columns(2)
+    types = f1.multiselect(
+        "Relationship types",
+        all_types,
+        [t for t in q.get("types", "").split(",") if t in all_types] or (list(gv.SEED_TYPES) if seed else []),
+        key="types",
+    )
+    labels = f2.multiselect(
+        "Node labels", all_labels, [x for x in q.get("labels", "").split(",") if x in all_labels], key="labels"
+    )
+    if st.session_state.get("focus") != entity:
+        st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0)
+    offset = st.session_state.get("offset", 0)
+    try:
+        view = gv.neighbourhood_view(
+            STORE,
+            entity,
+            hops,
+            labels or None,
+            types or None,
+            as_of,
+            int(limit),
+            offset,
+            heat(as_of),
+            [tuple(x) for x in st.session_state.get("expanded", [])],
+        )
+    except GraphError as exc:
+        st.error(str(exc))
+        return
+    st.query_params.update(
+        entity=entity, hops=str(hops), as_of=as_of.isoformat(), types=",".join(types), labels=",".join(labels)
+    )
+    pic, side = st.columns([3, 1])
+    with pic:
+        st.markdown(f"**{md(view.caption)}** · click a node to select it, click it again to expand")
+        network(view, key="explore_net", height=620, selected=st.session_state.get("selected"), on_click=_on_click)
+        b1, b2, b3, b4 = st.columns(4)
+        total = len(view.nodes) - 1
+        if b1.button("Previous page", disabled=offset == 0):
+            st.session_state["offset"] = max(0, offset - int(limit))
+            st.rerun()
+        if b2.button("Next page", disabled="of" not in view.caption or offset + int(limit) >= _total(view.caption)):
+            st.session_state["offset"] = offset + int(limit)
+            st.rerun()
+        if b3.button("Reset expansions", disabled=not st.session_state.get("expanded")):
+            st.session_state["expanded"] = []
+            st.rerun()
+        with b4:
+            save_button(view, "save_explore")
+        st.caption(f"{total} neighbours drawn · share this view: copy the address bar (it holds the parameters)")
+        citations(view)
+    with side:
+        _details(st.session_state.get("selected") or entity, as_of)
+
+
+def _total(caption: str) -> int:
+    m = re.search(r"of ([\d,]+) neighbours", caption)
+    return int(m.group(1).replace(",", "")) if m else 0
+
+
+def _details(node_id: str, as_of: dt.date) -> None:
+    node = STORE.node(node_id)
+    if node is None:
+        st.info("Select a node to see its details.")
+        return
+    st.subheader(node.get("name") or node_id, anchor=False)
+    st.caption(f"{node.get('_label')} · id {node_id}")
+    props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k != "sources"]
+    st.dataframe(pd.DataFrame(props), hide_index=True, width="stretch")
+    exposure = next((r for r in exposure_results(VERSION, as_of) if r["id"] == node_id), None)
+    if exposure:
+        st.metric("Exposure score", f"{exposure['score']:g}")
+        c = exposure["components"]
+        for item in c.get("direct", []):
+            st.write(f"Listed on {md(item['list_name'])} since {item.get('since') or '?'}")
+        for name in ("ofac_50", "bis_affiliates"):
+            if c.get(name, {}).get("explanation"):
+                st.write(f"{name}: {md(c[name]['explanation'])}")
+    else:
+        st.caption(f"No sanction exposure found as of {as_of}.")
+    st.caption("Sources: " + ", ".join(node.get("sources") or []))
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+explore_page()

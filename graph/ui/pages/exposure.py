@@ -1,0 +1,137 @@
+"""Sanction exposure page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import streamlit as st
+
+from graph import views as gv
+from graph.errors import GraphError
+from graph.ui.common import (
+    STORE,
+    VERSION,
+    entities,
+    exposure_results,
+    header,
+    heat,
+    projection,
+    save_button,
+)
+from graph.ui.component import network
+
+# -- Sanction exposure ---------------------------------------------------------
+
+
+def exposure_page() -> None:
+    from graph.analytics.exposure import FORMULA
+
+    header("Sanction exposure")
+    as_of = st.date_input("As of", dt.date.today(), key="exp_as_of")
+    results = exposure_results(VERSION, as_of)
+    rows = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "score": r["score"],
+            "lists": "; ".join(x["list_name"] for x in r["components"]["direct"]),
+            "ofac_50": r["components"]["ofac_50"].get("explanation", ""),
+            "bis_affiliates": r["components"]["bis_affiliates"].get("explanation", ""),
+            "licensing ties": len(r["components"].get("licensing", [])),
+        }
+        for r in results
+    ]
+    st.caption(FORMULA)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=300)
+    if not rows:
+        st.info(f"No exposed entities as of {as_of}.")
+        return
+    chosen = st.selectbox("Explain", [r["id"] for r in rows], format_func=lambda i: entities(VERSION).get(i, i))
+    result = next(r for r in results if r["id"] == chosen)
+    left, right = st.columns([2, 1])
+    with left:
+        view = gv.exposure_view(STORE, projection(VERSION, as_of), result, as_of, heat(as_of))
+        network(view, key="exposure_net", height=480)
+        save_button(view, "save_exposure")
+    with right:
+        st.metric("Score", f"{result['score']:g}")
+        st.json(result["components"], expanded=1)
+    _what_if(as_of)
+    _bri_map(as_of)
+
+
+def _what_if(as_of: dt.date) -> None:
+    from graph.analytics.scenario import compare, scenario_from_dict
+
+    st.subheader("What if", anchor=False)
+    ops = st.session_state.setdefault("scenario_ops", [])
+    ents = entities(VERSION)
+    kind = st.radio("Add a hypothetical", ["listing", "ownership stake", "removal of a fact"], horizontal=True)
+    with st.form("what_if_form", clear_on_submit=False):
+        if kind == "listing":
+            lists = [i for i, t in ents.items() if "(SanctionList)" in t]
+            who = st.selectbox("Entity", list(ents), format_func=ents.get)
+            lst = st.selectbox("List", lists, format_func=ents.get)
+            when = st.date_input("Listed from", as_of)
+            op = {"op": "add", "type": "LISTED_ON", "start": who, "end": lst, "valid_from": when.isoformat()}
+        elif kind == "ownership stake":
+            owner = st.selectbox("Owner", list(ents), format_func=ents.get)
+            owned = st.selectbox("Owned", list(ents), format_func=ents.get)
+            share = st.number_input("Share, percent (0 for unknown)", 0.0, 100.0, 50.0)
+            op = {"op": "add", "type": "OWNS", "start": owner, "end": owned, "share": share or None}
+        else:
+            a = st.selectbox("From", list(ents), format_func=ents.get)
+            b = st.selectbox("To", list(ents), format_func=ents.get)
+            rel = st.selectbox("Type", list(STORE.schema.relationships))
+            op = {"op": "remove", "type": rel, "start": a, "end": b}
+        if st.form_submit_button("Add to scenario"):
+            ops.append({k: v for k, v in op.items() if v is not None})
+    if not ops:
+        st.caption("No hypothetical facts yet. A scenario never writes to the store.")
+        return
+    doc = {"name": st.text_input("Scenario name", "what-if"), "changes": ops}
+    st.download_button("Download scenario JSON", json.dumps(doc, indent=1), "scenario.json", "application/json")
+    if st.button("Clear scenario"):
+        st.session_state["scenario_ops"] = []
+        st.rerun()
+    try:
+        scenario = scenario_from_dict(doc, "what-if panel")
+        _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, gv.control_rules(STORE))
+    except GraphError as exc:
+        st.error(str(exc))
+        return
+    st.json(ops, expanded=False)
+    if not changes:
+        st.info("With these changes nobody's exposure changes.")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "baseline": c.baseline,
+                    "scenario": c.scenario,
+                    "why": c.why.get("ofac_50", {}).get("explanation", "")
+                    or "; ".join(x["list_name"] for x in c.why.get("direct", [])),
+                }
+                for c in changes
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _bri_map(as_of: dt.date) -> None:
+    from graph.maps import licensing_map
+
+    st.subheader("Belt and Road countries by licensing exposure", anchor=False)
+    chart, table = licensing_map(projection(VERSION, as_of), as_of)
+    st.altair_chart(chart, width="stretch")
+    with st.expander("As a table"):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+exposure_page()

@@ -1,0 +1,66 @@
+// Draws one or more views (the payload of graph.render.page_views) into a root element.
+// Shared by the standalone export pages and the app's Streamlit component, so the
+// picture on the wall is the picture in the app. Data is only ever set as text.
+function techgeoMount(root, views, opts) {
+  opts = opts || {};
+  const part = function (name) { return root.querySelector("[data-part=" + name + "]"); };
+  let current = 0, network = null;
+  function text(tag, value, parent) {
+    const el = document.createElement(tag); el.textContent = value; parent.appendChild(el); return el;
+  }
+  function tip(value) { const el = document.createElement("div"); el.className = "tg-tip"; el.textContent = value; return el; }
+  function swatch(parent, label, style) {
+    const row = document.createElement("div"); const dot = document.createElement("i");
+    Object.assign(dot.style, style); row.appendChild(dot); text("span", label, row); parent.appendChild(row);
+  }
+  function show(i) {
+    current = Math.max(0, Math.min(views.length - 1, i));
+    const v = views[current];
+    part("title").textContent = opts.title === false ? "" : v.title;
+    part("note").textContent = v.note || "";
+    part("caption").textContent = v.caption || "";
+    const legend = part("legend"); legend.replaceChildren();
+    text("strong", "Legend", legend);
+    v.legend.forEach(function (e) { swatch(legend, e.label, {background: e.color}); });
+    if (v.heat) {
+      text("strong", "Exposure score", legend);
+      v.heat.forEach(function (h) { swatch(legend, h.range, {border: "4px solid " + h.color, boxSizing: "border-box"}); });
+    }
+    const foot = part("footer"); foot.replaceChildren();
+    text("strong", "As of " + v.as_of + (views.length > 1 ? "  ·  view " + (current + 1) + " of " + views.length : ""), foot);
+    text("span", "  ·  Sources: " + (v.sources.length ? "" : "none cited"), foot);
+    v.sources.forEach(function (s, j) {
+      text("span", (j ? "; " : "") + [s.publisher, s.title, s.date, s.url].filter(Boolean).join(", "), foot);
+    });
+    const data = v.data;
+    data.nodes.forEach(function (n) { n.title = tip(n.tip); });
+    data.edges.forEach(function (e) { e.title = tip(e.tip); });
+    if (network) network.destroy();
+    const t0 = performance.now();
+    network = new vis.Network(part("net"),
+      {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
+    network.once("afterDrawing", function () {
+      window.techgeoDrawn = {view: current, ms: performance.now() - t0, at: performance.now(), nodes: data.nodes.length};
+      root.dataset.drawn = String(current);
+    });
+    if (opts.onClick) {
+      network.on("click", function (p) { if (p.nodes.length) opts.onClick(p.nodes[0]); });
+    }
+    if (opts.selected && data.nodes.some(function (n) { return n.id === opts.selected; })) {
+      network.selectNodes([opts.selected]);
+    }
+    network.fit({animation: false});
+    window.techgeoNetwork = network;
+  }
+  const nav = part("nav"); nav.replaceChildren();
+  if (views.length > 1) {
+    text("button", "◀ Previous", nav).onclick = function () { show(current - 1); };
+    text("button", "Next ▶", nav).onclick = function () { show(current + 1); };
+    root.ownerDocument.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowRight" || e.key === "PageDown") show(current + 1);
+      if (e.key === "ArrowLeft" || e.key === "PageUp") show(current - 1);
+    });
+  }
+  window.techgeoShow = show;
+  show(0);
+}

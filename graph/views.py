@@ -1,0 +1,258 @@
+"""Views of the graph for the app, the briefing exports and ``python -m graph render``.
+
+Each function turns a store lookup or an analysis into a :class:`~graph.render.View`:
+the nodes and edges to draw, the sentence behind each edge, and the sources
+cited. The same function serves every store, so a picture is the same on the
+embedded file and on Neo4j.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import networkx as nx
+
+from graph.analytics.paths import Path as InfluencePath
+from graph.analytics.paths import sentence_for
+from graph.layout import layered
+from graph.render import View, cited_sources
+from graph.store.base import GraphStore, QueryResult, Subgraph
+
+SEED_ENTITY = "huawei"
+SEED_TYPES = ("LICENSES_TO", "LISTED_ON", "TARGETS", "SUPPLIES", "MEMBER_OF", "HEADQUARTERED_IN", "SUBSIDIARY_OF")
+
+
+def control_rules(store: GraphStore) -> list[dict[str, Any]]:
+    """The ExportControls that carry an ownership rule, with their dates (see :mod:`graph.analytics.exposure`)."""
+    return [r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c", limit=None).rows]
+
+
+def exposure_scores(store: GraphStore, as_of: dt.date) -> dict[str, float]:
+    """Every exposed entity's score on ``as_of``, for the heat scale of the pictures."""
+    from graph.analytics.exposure import sanction_exposure
+
+    return {r.id: r.score for r in sanction_exposure(store.projection(as_of=as_of), as_of, control_rules(store))}
+
+
+def source_records(store: GraphStore, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The Source nodes behind the given ids, as citation records."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    rows = store.query(
+        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id, s.publisher, s.title, s.date, s.url",
+        {"ids": wanted},
+        limit=None,
+    ).rows
+    known = {r[0]: dict(zip(("id", "publisher", "title", "date", "url"), r)) for r in rows}
+    return cited_sources(wanted, known)
+
+
+def _node(n: Mapping[str, Any], heat: Mapping[str, float] | None) -> dict[str, Any]:
+    props = {k: v for k, v in n.items() if not k.startswith("_")}
+    out = {"id": n["id"], "label": n.get("_label", ""), "name": n.get("name") or n["id"], "props": props}
+    if heat and heat.get(n["id"]):
+        out["heat"] = heat[n["id"]]
+    return out
+
+
+def _edge(e: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    start, end, rel_type = e["_start"], e["_end"], e["_type"]
+    return {
+        "id": e["id"],
+        "from": start,
+        "to": end,
+        "type": rel_type,
+        "sources": list(e.get("sources") or []),
+        "confidence": e.get("confidence", "high"),
+        "sentence": sentence_for(nodes, start, end, {**e, "type": rel_type}),
+    }
+
+
+def subgraph_view(
+    store: GraphStore,
+    sub: Subgraph,
+    title: str,
+    as_of: dt.date,
+    focus: str | None = None,
+    heat: Mapping[str, float] | None = None,
+    caption: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> View:
+    """A picture of a subgraph, citing the sources of every node and edge in it."""
+    nodes = [_node(n, heat) for n in sub.nodes.values()]
+    edges = [_edge(e, sub.nodes) for e in sub.edges.values() if e["_start"] in sub.nodes and e["_end"] in sub.nodes]
+    cited = [s for n in sub.nodes.values() for s in n.get("sources") or []] + [s for e in edges for s in e["sources"]]
+    return View(
+        title=title,
+        nodes=nodes,
+        edges=edges,
+        as_of=as_of.isoformat(),
+        focus=focus,
+        caption=caption,
+        sources=source_records(store, cited),
+        params=dict(params or {}),
+    )
+
+
+def neighbourhood_caption(sub: Subgraph, offset: int = 0) -> str:
+    """ "showing 150 of 2,340 neighbours", or "showing 151-300 of 2,340" on a later page."""
+    if sub.total_neighbours == 0:
+        return "no neighbours with these filters"
+    if offset:
+        return f"showing {offset + 1:,}–{offset + sub.shown_neighbours:,} of {sub.total_neighbours:,} neighbours"
+    return f"showing {sub.shown_neighbours:,} of {sub.total_neighbours:,} neighbours"
+
+
+def neighbourhood_view(
+    store: GraphStore,
+    entity: str,
+    hops: int = 1,
+    labels: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
+    limit: int = 150,
+    offset: int = 0,
+    heat: Mapping[str, float] | None = None,
+    expanded: Sequence[tuple[str, int]] = (),
+) -> View:
+    """The neighbourhood of an entity (by id, name or alias), with expanded nodes merged in.
+
+    ``expanded`` lists (node id, offset) pairs: each adds one page of that
+    node's direct neighbours, so a click in the app grows the picture.
+    """
+    as_of = as_of or dt.date.today()
+    focus = store.resolve(entity)
+    sub = store.neighbourhood(focus, hops, labels, types, as_of, limit=limit, offset=offset)
+    caption = neighbourhood_caption(sub, offset)
+    for node_id, page in expanded:
+        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page)
+        sub.nodes.update({k: v for k, v in more.nodes.items() if k not in sub.nodes})
+        sub.edges.update(more.edges)
+        name = more.nodes[node_id].get("name", node_id)
+        caption += f"; {name}: {neighbourhood_caption(more, page)}"
+    name = sub.nodes[focus].get("name", focus)
+    params = {
+        "kind": "neighbourhood",
+        "entity": focus,
+        "hops": hops,
+        "labels": list(labels or []),
+        "types": list(types or []),
+        "as_of": as_of.isoformat(),
+        "limit": limit,
+        "offset": offset,
+        "expanded": [list(x) for x in expanded],
+    }
+    return subgraph_view(store, sub, f"{name}: neighbourhood", as_of, focus, heat, caption, params)
+
+
+def seed_view(store: GraphStore, as_of: dt.date | None = None, heat: Mapping[str, float] | None = None) -> View:
+    """The seed story: Huawei's licensees, controls, suppliers and Belt and Road ties, as of today."""
+    return neighbourhood_view(store, SEED_ENTITY, hops=1, types=SEED_TYPES, as_of=as_of, heat=heat)
+
+
+def paths_view(
+    store: GraphStore, paths: Sequence[InfluencePath], names: Mapping[str, Mapping[str, Any]], as_of: dt.date
+) -> View:
+    """Influence paths on one picture: the source on the left, the target on the right, hops between."""
+    if not paths:
+        raise ValueError("no paths to draw")
+    source, target = paths[0].nodes[0], paths[0].nodes[-1]
+    longest = max(len(p.nodes) for p in paths)
+    columns: list[list[str]] = [[] for _ in range(longest)]
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[str, dict[str, Any]] = {}
+    for p in paths:
+        for i, n in enumerate(p.nodes):
+            if n not in nodes:
+                columns[longest - 1 if n == target else i].append(n)
+                nodes[n] = {"id": n, "label": names[n].get("label", ""), "name": names[n].get("name", n)}
+        for h in p.hops:
+            edges[h.edge] = {
+                "id": h.edge,
+                "from": h.start,
+                "to": h.end,
+                "type": h.type,
+                "sources": h.sources,
+                "confidence": h.confidence,
+                "sentence": h.sentence,
+            }
+    view = View(
+        title=f"{nodes[source]['name']} → {nodes[target]['name']}: {len(paths)} path(s)",
+        nodes=list(nodes.values()),
+        edges=list(edges.values()),
+        as_of=as_of.isoformat(),
+        focus=source,
+        sources=source_records(store, [s for e in edges.values() for s in e["sources"]]),
+        positions={k: list(v) for k, v in layered(columns).items()},
+    )
+    return view
+
+
+EXPLAIN_TYPES = ("OWNS", "LISTED_ON", "LICENSES_TO", "SUBSIDIARY_OF")
+
+
+def exposure_view(
+    store: GraphStore,
+    g: nx.MultiDiGraph,
+    exposure: Mapping[str, Any],
+    as_of: dt.date,
+    heat: Mapping[str, float] | None = None,
+) -> View:
+    """The facts behind one entity's exposure: its lists, the ownership chains and the licensing ties."""
+    focus = exposure["id"]
+    c = exposure["components"]
+    keep = {focus} | {x["list"] for x in c.get("direct", [])}
+    for rule in ("ofac_50", "bis_affiliates"):
+        for contribution in c.get(rule, {}).get("contributions", []):
+            keep.update(contribution["path"])
+    for tie in c.get("licensing", []):
+        keep.update((tie["licensor"], tie["licensee"]))
+    chain_lists = {b for a, b, d in g.edges(data=True) if a in keep and d.get("type") == "LISTED_ON"}
+    keep |= chain_lists
+    sub = Subgraph()
+    for n in keep:
+        if n in g:
+            sub.nodes[n] = {"id": n, "_label": g.nodes[n].get("label", ""), "name": g.nodes[n].get("name", n)}
+    for a, b, key, d in g.edges(keys=True, data=True):
+        if a in sub.nodes and b in sub.nodes and d.get("type") in EXPLAIN_TYPES:
+            sub.edges[key] = {**d, "id": key, "_type": d["type"], "_start": a, "_end": b}
+    title = f"{exposure['name']}: why exposed (score {exposure['score']:g})"
+    return subgraph_view(store, sub, title, as_of, focus, heat, params={"kind": "exposure", "entity": focus})
+
+
+def query_view(store: GraphStore, result: QueryResult, title: str, as_of: dt.date | None = None) -> View | None:
+    """The nodes, relationships and paths in a console result as a picture, or None when there are none."""
+    nodes: dict[str, dict[str, Any]] = {}
+    rels: dict[str, dict[str, Any]] = {}
+
+    def visit(v: Any) -> None:
+        if isinstance(v, dict) and v.get("_path"):
+            for n in v["nodes"]:
+                visit(n)
+            for r in v["relationships"]:
+                visit(r)
+        elif isinstance(v, dict) and "_label" in v and "id" in v:
+            nodes.setdefault(v["id"], v)
+        elif isinstance(v, dict) and "_type" in v and v.get("_start") and v.get("_end"):
+            rels.setdefault(v.get("id") or f"{v['_start']}-{v['_type']}-{v['_end']}", {**v, "id": v.get("id", "")})
+        elif isinstance(v, list):
+            for x in v:
+                visit(x)
+
+    for row in result.rows:
+        for value in row:
+            visit(value)
+    if not nodes:
+        return None
+    missing = {x for r in rels.values() for x in (r["_start"], r["_end"])} - set(nodes)
+    for node_id in sorted(missing):
+        found = store.node(node_id)
+        if found:
+            nodes[node_id] = found
+    for key, r in rels.items():
+        r["id"] = r["id"] or key
+    sub = Subgraph(nodes=nodes, edges=rels)
+    return subgraph_view(store, sub, title, as_of or dt.date.today())
