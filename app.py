@@ -12,7 +12,9 @@ import streamlit as st
 
 st.set_page_config(page_title="Tech-geopolitics graph", layout="wide")
 
-import graph.ui.common  # noqa: E402,F401  (opens the store, or stops every page with what to run)
+from graph.ui.common import open_context  # noqa: E402
+
+open_context()  # opens the store, or stops every page with what to run
 
 PAGES = "graph/ui/pages"
 st.navigation(

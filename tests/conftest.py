@@ -113,3 +113,45 @@ def dump(store: GraphStore) -> tuple[list[tuple], list[tuple]]:
         (a, b, k, tuple(sorted((p, str(v)) for p, v in d.items()))) for a, b, k, d in g.edges(keys=True, data=True)
     )
     return nodes, edges
+
+
+ARTIFACTS = Path(os.environ.get("TECHGEO_ARTIFACTS") or ROOT / "test-artifacts")
+
+
+def build_core(store: GraphStore, store_path: Path) -> None:
+    """Build the real core dataset (data/ and the shipped raw files) into a store, as `make run` does."""
+    from graph import settings as settings_mod
+    from graph.build import build
+
+    build(store, settings_mod.load(store_path=store_path))
+
+
+@pytest.fixture(scope="session")
+def core_embedded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store holding the core dataset, built once per session; tests only read it."""
+    path = tmp_path_factory.mktemp("core") / "graph.lbdb"
+    with EmbeddedStore(path) as s:
+        build_core(s, path)
+    return path
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def core_env(
+    request: pytest.FixtureRequest, core_embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The environment of an app run on the core dataset, on each store kind; yields the kind."""
+    if request.param == "embedded":
+        monkeypatch.setenv("TECHGEO_STORE", str(core_embedded))
+        monkeypatch.delenv("NEO4J_URI", raising=False)
+    else:
+        uri = request.getfixturevalue("neo4j_uri")
+        from graph.store.neo4j_store import Neo4jStore
+
+        # The shared server may already hold the core graph from the previous test; rebuild only if not.
+        with EmbeddedStore(core_embedded) as e, Neo4jStore(uri, "neo4j", neo4j_server.PASSWORD) as s:
+            if s.counts() != e.counts():
+                build_core(s, tmp_path / "graph.lbdb")
+        monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "graph.lbdb"))
+        monkeypatch.setenv("NEO4J_URI", uri)
+        monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.PASSWORD)
+    yield request.param

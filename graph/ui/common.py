@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,7 +25,18 @@ from graph.errors import GraphError
 from graph.render import View
 from graph.store import GraphStore, open_store
 
-settings = settings_mod.load()
+
+@dataclass
+class Context:
+    """What a run of the app works on: the settings, the open store, its build manifest and version."""
+
+    settings: settings_mod.Settings
+    store: GraphStore
+    manifest: dict[str, Any]
+    version: str  # store, build time and counts: the key of every cached analysis
+
+
+_CURRENT: Context | None = None
 
 
 @st.cache_resource
@@ -33,8 +45,13 @@ def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
     return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
 
 
-def _open() -> tuple[GraphStore, dict[str, Any]]:
-    """The active store and its build manifest; stops the page with what to run when there is none."""
+def open_context() -> Context:
+    """Read the settings and open the store, once per run (app.py calls it first).
+
+    Stops the page with what to run when there is no graph or Neo4j is unreachable.
+    """
+    global _CURRENT
+    settings = settings_mod.load()
     try:
         store = _store(str(settings.store_path), settings.neo4j_uri)
         if not store.exists():
@@ -48,49 +65,49 @@ def _open() -> tuple[GraphStore, dict[str, Any]]:
         st.stop()
     path = manifest_path(store, settings)
     manifest = json.loads(path.read_text()) if path.exists() else {}
-    manifest["version"] = (
-        f"{store.describe()}|{manifest.get('built_at', '')}|{sum(nodes.values())}|{sum(rels.values())}"
-    )
-    return store, manifest
+    version = f"{store.describe()}|{manifest.get('built_at', '')}|{sum(nodes.values())}|{sum(rels.values())}"
+    _CURRENT = Context(settings, store, manifest, version)
+    return _CURRENT
 
 
-STORE, MANIFEST = _open()
-VERSION: str = MANIFEST["version"]
+def ctx() -> Context:
+    """The context of the current run."""
+    return _CURRENT or open_context()
 
 
 @st.cache_resource(max_entries=8)
 def projection(version: str, as_of: dt.date) -> Any:
     """The whole graph as of a date, shared read-only by every page and session."""
-    return STORE.projection(as_of=as_of)
+    return ctx().store.projection(as_of=as_of)
 
 
 @st.cache_data(max_entries=16)
 def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
     from graph.analytics.exposure import sanction_exposure
 
-    return [r.as_dict() for r in sanction_exposure(projection(version, as_of), as_of, gv.control_rules(STORE))]
+    return [r.as_dict() for r in sanction_exposure(projection(version, as_of), as_of, gv.control_rules(ctx().store))]
 
 
 def heat(as_of: dt.date) -> dict[str, float]:
-    return {r["id"]: r["score"] for r in exposure_results(VERSION, as_of)}
+    return {r["id"]: r["score"] for r in exposure_results(ctx().version, as_of)}
 
 
 @st.cache_data(max_entries=4)
 def entities(version: str) -> dict[str, str]:
     """Search suggestions: id to "Name (Label) · aliases", for every entity except sources."""
     out: dict[str, str] = {}
-    for label, spec in STORE.schema.labels.items():
+    for label, spec in ctx().store.schema.labels.items():
         if label == "Source":
             continue
         alias = ", n.aliases" if "aliases" in spec.properties else ""
-        for row in STORE.query(f"MATCH (n:{label}) RETURN n.id, n.name{alias}", limit=None, timeout=None).rows:
+        for row in ctx().store.query(f"MATCH (n:{label}) RETURN n.id, n.name{alias}", limit=None, timeout=None).rows:
             aliases = f" · {', '.join(row[2])}" if alias and row[2] else ""
             out[row[0]] = f"{row[1] or row[0]} ({label}){aliases}"
     return dict(sorted(out.items(), key=lambda kv: kv[1].lower()))
 
 
 def entity_box(label: str, key: str, default: str) -> str:
-    options = entities(VERSION)
+    options = entities(ctx().version)
     ids = list(options)
     index = ids.index(default) if default in options else 0
     return st.selectbox(label, ids, index=index, format_func=lambda i: options.get(i, i), key=key)
@@ -124,10 +141,10 @@ def save_button(view: View, key: str) -> None:
 
 def current_board() -> Storyboard:
     name = st.session_state.get("board", "briefing")
-    return Storyboard.load_or_new(settings.store_path.parent / "briefings", name)
+    return Storyboard.load_or_new(ctx().settings.store_path.parent / "briefings", name)
 
 
 def header(title: str) -> None:
     st.title(title)
-    built = MANIFEST.get("built_at", "unknown")
-    st.caption(f"Store: {STORE.describe()} · built {built} · {len(MANIFEST.get('loaders', []))} loaders")
+    built = ctx().manifest.get("built_at", "unknown")
+    st.caption(f"Store: {ctx().store.describe()} · built {built} · {len(ctx().manifest.get('loaders', []))} loaders")

@@ -6,11 +6,11 @@ import streamlit as st
 
 from graph.briefing import Storyboard, list_storyboards
 from graph.errors import GraphError
-from graph.ui.common import (
-    header,
-    settings,
-)
+from graph.ui.common import ctx, header
 from graph.ui.component import network
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
+
 
 # -- Briefing --------------------------------------------------------------------
 

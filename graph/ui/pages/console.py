@@ -12,14 +12,11 @@ import streamlit as st
 from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
 from graph.errors import GraphError
-from graph.ui.common import (
-    STORE,
-    entity_box,
-    header,
-    save_button,
-    settings,
-)
+from graph.ui.common import ctx, entity_box, header, save_button
 from graph.ui.component import network
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
+
 
 # -- Cypher console --------------------------------------------------------------
 

@@ -11,33 +11,22 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError
-from graph.ui.common import (
-    STORE,
-    VERSION,
-    citations,
-    entity_box,
-    exposure_results,
-    header,
-    heat,
-    md,
-    parse_date,
-    save_button,
-)
+from graph.ui.common import citations, ctx, entity_box, exposure_results, header, heat, md, parse_date, save_button
 from graph.ui.component import network
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
+
 
 # -- Explore -----------------------------------------------------------------
 
 
-def _on_click() -> None:
+def _clicked(node_id: str) -> None:
     """First click selects a node; a click on the selected node expands its neighbours."""
-    clicked = st.session_state.get("explore_net", {}).get("clicked")
-    if not clicked:
-        return
-    if clicked == st.session_state.get("selected"):
+    if node_id == st.session_state.get("selected"):
         expanded = st.session_state.setdefault("expanded", [])
-        if [clicked, 0] not in expanded:
-            expanded.append([clicked, 0])
-    st.session_state["selected"] = clicked
+        if [node_id, 0] not in expanded:
+            expanded.append([node_id, 0])
+    st.session_state["selected"] = node_id
 
 
 def explore_page() -> None:
@@ -86,7 +75,10 @@ def explore_page() -> None:
     pic, side = st.columns([3, 1])
     with pic:
         st.markdown(f"**{md(view.caption)}** · click a node to select it, click it again to expand")
-        network(view, key="explore_net", height=620, selected=st.session_state.get("selected"), on_click=_on_click)
+        clicked = network(view, key="explore_net", height=620, selected=st.session_state.get("selected"), title=False)
+        if clicked:
+            _clicked(clicked)
+            st.rerun()
         b1, b2, b3, b4 = st.columns(4)
         total = len(view.nodes) - 1
         if b1.button("Previous page", disabled=offset == 0):

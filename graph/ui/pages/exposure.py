@@ -10,17 +10,11 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError
-from graph.ui.common import (
-    STORE,
-    VERSION,
-    entities,
-    exposure_results,
-    header,
-    heat,
-    projection,
-    save_button,
-)
+from graph.ui.common import ctx, entities, exposure_results, header, heat, projection, save_button
 from graph.ui.component import network
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
+
 
 # -- Sanction exposure ---------------------------------------------------------
 

@@ -8,17 +8,11 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError, NoPath
-from graph.ui.common import (
-    STORE,
-    VERSION,
-    citations,
-    entity_box,
-    header,
-    md,
-    projection,
-    save_button,
-)
+from graph.ui.common import citations, ctx, entity_box, header, md, projection, save_button
 from graph.ui.component import network
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
+
 
 # -- Influence paths -----------------------------------------------------------
 

@@ -7,11 +7,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from graph.ui.common import (
-    MANIFEST,
-    STORE,
-    header,
-)
+from graph.ui.common import ctx, header
+
+STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
 
 # -- Sources -----------------------------------------------------------------------
 

@@ -1,0 +1,154 @@
+"""End to end in headless Chromium: the real app server, a real browser, on both stores.
+
+Debian's chromium is driven by Playwright's Python package through
+``executable_path`` (never ``playwright install``). Every request the page
+makes is recorded; anything not on localhost fails the test. Screenshots go
+to ``test-artifacts/`` (or ``$TECHGEO_ARTIFACTS``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.briefing import Storyboard
+from graph.export import browser, offline_page, wait_drawn
+from graph.render import View
+from tests.conftest import ARTIFACTS, ROOT, need
+from tests.test_render import hostile_view
+
+LOCAL = (
+    "http://localhost",
+    "http://127.0.0.1",
+    "ws://localhost",
+    "ws://127.0.0.1",
+    "data:",
+    "blob:",
+    "file:",
+    "about:",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    need(shutil.which("chromium") is not None, "browser tests need Debian's chromium (apt-get install chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser() as b:
+        yield b
+
+
+@pytest.fixture
+def app_url(core_env: str) -> Iterator[str]:
+    """The app served by `streamlit run` on a free port, on the store core_env chose."""
+    port = _free_port()
+    log = ARTIFACTS / f"streamlit-{core_env}.log"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ),
+        )  # fmt: skip
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.3)
+            else:
+                pytest.fail(f"streamlit did not start; see {log}")
+            yield f"http://localhost:{port}/"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def _node_point(page: Any, node_id: str) -> tuple[float, float]:
+    p = page.evaluate(
+        """id => { const n = window.techgeoNetwork; const d = n.canvasToDOM(n.getPositions([id])[id]);
+        const r = n.body.container.getBoundingClientRect(); return [r.left + d.x, r.top + d.y]; }""",
+        node_id,
+    )
+    return p[0], p[1]
+
+
+def test_explore_draws_selects_and_expands(chromium: Any, app_url: str, core_env: str) -> None:
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(app_url)
+    page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 10", timeout=90_000)
+    drawn = page.evaluate("window.techgeoDrawn")
+    page.screenshot(path=str(ARTIFACTS / f"explore-{core_env}.png"))
+    assert drawn["nodes"] == page.evaluate("window.techgeoNetwork.body.data.nodes.length")
+
+    page.mouse.click(*_node_point(page, "hisilicon"))
+    page.get_by_role("heading", name="HiSilicon Technologies Co., Ltd.").wait_for(timeout=60_000)
+    page.wait_for_function("window.techgeoDrawn && window.techgeoNetwork.getSelectedNodes()[0] === 'hisilicon'")
+
+    before = page.evaluate("window.techgeoDrawn.nodes")
+    page.mouse.click(*_node_point(page, "hisilicon"))
+    page.wait_for_function("n => window.techgeoDrawn.nodes > n", arg=before, timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / f"explore-expanded-{core_env}.png"))
+
+    outside = [u for u in requests if not u.startswith(LOCAL)]
+    assert outside == []
+
+
+def test_briefing_export_opens_offline_and_draws(chromium: Any, tmp_path: Path, core_embedded: Path) -> None:
+    from graph.store.embedded import EmbeddedStore
+    from graph.views import neighbourhood_view
+
+    with EmbeddedStore(core_embedded) as store:
+        view = neighbourhood_view(store, "huawei", types=["LICENSES_TO", "LISTED_ON"])
+    board = Storyboard.load_or_new(tmp_path, "wall")
+    board.add(view)
+    board.add(hostile_view())
+    path = tmp_path / "wall.html"
+    path.write_text(board.html(), encoding="utf-8")
+    page, refused = offline_page(chromium)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    wait_drawn(page, 0)
+    assert page.evaluate("window.techgeoNetwork.body.data.nodes.length") == len(view.nodes)
+    page.screenshot(path=str(ARTIFACTS / "briefing-view-1.png"))
+    page.keyboard.press("ArrowRight")
+    wait_drawn(page, 1)
+    page.screenshot(path=str(ARTIFACTS / "briefing-view-2-hostile-names.png"))
+    assert page.locator("[data-part=title]").inner_text() == hostile_view().title  # shown as text
+    assert refused == [] and dialogs == []
+
+
+def test_a_view_saved_today_draws_the_same_tomorrow(chromium: Any, tmp_path: Path) -> None:
+    view = hostile_view()
+    board = Storyboard.load_or_new(tmp_path, "same")
+    board.add(view)
+    board.save()
+    again = Storyboard.load_or_new(tmp_path, "same").views[0]
+    positions = []
+    for v in (view, again):
+        page, _ = offline_page(chromium)
+        f = tmp_path / "v.html"
+        f.write_text(Storyboard(tmp_path, "x", [v]).html(), encoding="utf-8")
+        page.goto(f.as_uri())
+        wait_drawn(page)
+        positions.append(page.evaluate("window.techgeoNetwork.getPositions()"))
+    assert positions[0] == positions[1]
+    assert isinstance(View.from_dict(again.to_dict()), View)

@@ -1,0 +1,92 @@
+"""Pictures: escaped data, no network resources, frozen layouts, and the render command on both stores."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph.briefing import Storyboard
+from graph.export import export
+from graph.layout import layout
+from graph.render import View, to_html
+from tests.conftest import need
+from tests.test_import_cli import MINI, run, target
+
+HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
+
+
+def hostile_view() -> View:
+    nodes = [{"id": "a", "label": "Company", "name": HOSTILE[0], "props": {"note": HOSTILE[1]}}]
+    nodes += [{"id": "b", "label": "Company", "name": HOSTILE[1], "heat": 100}]
+    edges = [{"id": "e", "from": "a", "to": "b", "type": "OWNS", "sources": ["s"], "sentence": HOSTILE[0]}]
+    sources = [{"id": "s", "publisher": HOSTILE[1], "title": "</script><script>alert(3)</script>"}]
+    return View(HOSTILE[0], nodes, edges, "2026-01-01", note=HOSTILE[1], focus="a", sources=sources)
+
+
+def test_names_from_data_never_reach_the_page_as_markup() -> None:
+    page = to_html(hostile_view())
+    for text in [*HOSTILE, "</script><script>alert(3)"]:
+        assert text not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the <title>
+    assert "\\u003cscript\\u003ealert(1)" in page  # the JSON payload, read with textContent
+
+
+def test_exported_page_references_no_network_resource() -> None:
+    page = to_html(hostile_view())
+    resources = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", page)
+    assert resources == []
+    assert "<link" not in page and "<script src" not in page
+
+
+def test_layout_is_deterministic_and_centred_on_the_focus() -> None:
+    nodes = [f"n{i}" for i in range(60)]
+    edges = [("n0", f"n{i}") for i in range(1, 40)] + [(f"n{i}", f"n{i + 20}") for i in range(1, 20)]
+    first = layout(nodes, edges, focus="n0")
+    assert first == layout(list(nodes), list(edges), focus="n0")
+    assert first["n0"] == (0.0, 0.0)
+    assert len(set(first.values())) == len(nodes)  # no two nodes on the same spot
+    free = layout(nodes, edges)
+    assert len(set(free.values())) == len(nodes)
+
+
+def test_a_saved_view_keeps_its_positions(tmp_path: Path) -> None:
+    board = Storyboard.load_or_new(tmp_path, "wall")
+    view = hostile_view()
+    view.positions["a"] = [123.0, 456.0]
+    board.add(view)
+    board.save()
+    again = Storyboard.load_or_new(tmp_path, "wall")
+    assert again.views[0].positions == view.positions
+    assert again.views[0].positions["a"] == [123.0, 456.0]
+
+
+def test_render_command_writes_html_on_both_stores(store, tmp_path: Path) -> None:
+    assert run("import", str(MINI), *target(store)).returncode == 0
+    out = tmp_path / "huawei.html"
+    done = run("render", "Huawei", "--hops", "2", "--out", str(out), *target(store))
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "HiSilicon Technologies Co., Ltd." in page
+    assert "wrote" in done.stdout and "neighbours" in done.stdout
+
+
+def test_render_command_explains_bad_arguments(store, tmp_path: Path) -> None:
+    assert run("import", str(MINI), *target(store)).returncode == 0
+    bad_format = run("render", "huawei", "--out", str(tmp_path / "x.svg"), *target(store))
+    assert bad_format.returncode == 1 and "use one of .html, .png, .pdf" in bad_format.stderr
+    bad_type = run("render", "huawei", "--types", "OWNZ", "--out", str(tmp_path / "x.html"), *target(store))
+    assert bad_type.returncode == 1 and "unknown relationship type(s) OWNZ" in bad_type.stderr
+    missing = run("render", "nobody-at-all", "--out", str(tmp_path / "x.html"), *target(store))
+    assert missing.returncode == 1 and "nobody-at-all" in missing.stderr
+    assert not list(tmp_path.glob("x.*"))
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_png_and_pdf_exports(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    need(shutil.which("chromium") is not None, "PNG and PDF export needs Debian's chromium (apt-get install chromium)")
+    out = export([hostile_view(), hostile_view()], tmp_path / f"board{suffix}")
+    assert out.read_bytes().startswith(magic)
+    assert out.stat().st_size > 10_000
