@@ -179,6 +179,18 @@ class GraphStore(ABC):
         res = self.query(self.schema.match_by_id(label) + " RETURN n", {"id": node_id}, limit=1)
         return res.rows[0][0] if res.rows else None
 
+    def entities(self) -> list[tuple[str, str, str, list[str]]]:
+        """Every entity except sources as (id, label, name, aliases): what names and searches match."""
+        out = []
+        for label, spec in self.schema.labels.items():
+            if label == "Source":
+                continue
+            # Labels come from the schema (a label cannot be a query parameter).
+            alias = ", n.aliases" if "aliases" in spec.properties else ""
+            for row in self.query("MATCH (n:" + label + ") RETURN n.id, n.name" + alias, timeout=None, limit=None).rows:
+                out.append((row[0], label, row[1], list(row[2] or []) if alias else []))
+        return out
+
     def resolve(self, text: str) -> str:
         """The id of the entity named by ``text``: an id, a name or an alias, case-insensitively.
 
@@ -187,15 +199,11 @@ class GraphStore(ABC):
         if self.labels_of([text]):
             return text
         wanted = text.strip().lower()
-        exact: list[tuple[str, str, str]] = []
-        for label, spec in self.schema.labels.items():
-            if label == "Source":
-                continue
-            alias = ", n.aliases" if "aliases" in spec.properties else ""
-            for row in self.query("MATCH (n:" + label + ") RETURN n.id, n.name" + alias, timeout=None, limit=None).rows:
-                names = [row[1] or "", *(row[2] or [] if alias else [])]
-                if row[0].lower() == wanted or any(n.lower() == wanted for n in names):
-                    exact.append((row[0], label, row[1]))
+        exact = [
+            (node_id, label, name)
+            for node_id, label, name, aliases in self.entities()
+            if node_id.lower() == wanted or any(n.lower() == wanted for n in [name or "", *aliases])
+        ]
         if not exact:
             raise NodeNotFound(f"no entity with id, name or alias {text!r}")
         if len(exact) > 1:

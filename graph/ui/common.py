@@ -95,14 +95,10 @@ def heat(as_of: dt.date) -> dict[str, float]:
 @st.cache_data(max_entries=4)
 def entities(version: str) -> dict[str, str]:
     """Search suggestions: id to "Name (Label) · aliases", for every entity except sources."""
-    out: dict[str, str] = {}
-    for label, spec in ctx().store.schema.labels.items():
-        if label == "Source":
-            continue
-        alias = ", n.aliases" if "aliases" in spec.properties else ""
-        for row in ctx().store.query(f"MATCH (n:{label}) RETURN n.id, n.name{alias}", limit=None, timeout=None).rows:
-            aliases = f" · {', '.join(row[2])}" if alias and row[2] else ""
-            out[row[0]] = f"{row[1] or row[0]} ({label}){aliases}"
+    out = {
+        node_id: f"{name or node_id} ({label})" + (f" · {', '.join(aliases)}" if aliases else "")
+        for node_id, label, name, aliases in ctx().store.entities()
+    }
     return dict(sorted(out.items(), key=lambda kv: kv[1].lower()))
 
 
