@@ -66,9 +66,7 @@ def layout(
 
 def _radial(ids: list[str], pairs: list[tuple[int, int]], focus: int, order: Mapping[str, str]) -> dict[str, Position]:
     """Rings around the focus; a ring's radius grows with its hop and with how many nodes it holds."""
-    g = rx.PyGraph()
-    g.add_nodes_from(range(len(ids)))
-    g.add_edges_from_no_data(pairs)
+    g = _graph(len(ids), pairs)
     dist = rx.dijkstra_shortest_path_lengths(g, focus, lambda _: 1.0)
     hop = {i: (0 if i == focus else int(dist[i]) if i in dist else -1) for i in range(len(ids))}
     unreachable = max(hop.values()) + 1
@@ -96,6 +94,13 @@ def _radial(ids: list[str], pairs: list[tuple[int, int]], focus: int, order: Map
     return out
 
 
+def _graph(n: int, pairs: list[tuple[int, int]]) -> rx.PyGraph:
+    g = rx.PyGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from_no_data(pairs)
+    return g
+
+
 def _parent_angle(g: rx.PyGraph, node: int, angle: Mapping[int, float]) -> float:
     """The smallest angle among a node's already placed neighbours (its parents on the inner rings)."""
     placed = [angle[j] for j in g.neighbors(node) if j in angle]
@@ -110,9 +115,7 @@ def _unit_layout(ids: list[str], pairs: list[tuple[int, int]], seed: int) -> lis
         return [(0.0, 0.0)]
     if n > SFDP_FROM and shutil.which("sfdp"):
         return _sfdp(n, pairs)
-    g = rx.PyGraph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from_no_data(pairs)
+    g = _graph(n, pairs)
     pos = rx.spring_layout(g, num_iter=50 if n <= SFDP_FROM else 20, seed=seed)
     return _normalise([tuple(pos[i]) for i in range(n)])
 

@@ -84,7 +84,7 @@ def heat_colour(score: float | None) -> str | None:
     return HEAT[min(int((score - 1) // 25), 3)]
 
 
-def _tip(node: Mapping[str, Any], schema: Schema) -> str:
+def _tip(node: Mapping[str, Any]) -> str:
     lines = [f"{node.get('name', node['id'])}  ({node.get('label', '')})", f"id: {node['id']}"]
     if node.get("heat"):
         lines.append(f"exposure score: {node['heat']:g}")
@@ -113,7 +113,7 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
         item: dict[str, Any] = {
             "id": n["id"],
             "label": _short(str(n.get("name") or n["id"])),
-            "tip": _tip(n, schema),
+            "tip": _tip(n),
             "x": x,
             "y": y,
             "shape": style["shape"],

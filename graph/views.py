@@ -143,6 +143,7 @@ def neighbourhood_view(
         "as_of": as_of.isoformat(),
         "limit": limit,
         "offset": offset,
+        "total_neighbours": sub.total_neighbours,  # of the focus, for paging
         "expanded": [list(x) for x in expanded],
     }
     return subgraph_view(store, sub, f"{name}: neighbourhood", as_of, focus, heat, caption, params)
@@ -237,7 +238,8 @@ def query_view(store: GraphStore, result: QueryResult, title: str, as_of: dt.dat
         elif isinstance(v, dict) and "_label" in v and "id" in v:
             nodes.setdefault(v["id"], v)
         elif isinstance(v, dict) and "_type" in v and v.get("_start") and v.get("_end"):
-            rels.setdefault(v.get("id") or f"{v['_start']}-{v['_type']}-{v['_end']}", {**v, "id": v.get("id", "")})
+            key = v.get("id") or f"{v['_start']}-{v['_type']}-{v['_end']}"
+            rels.setdefault(key, {**v, "id": key})
         elif isinstance(v, list):
             for x in v:
                 visit(x)
@@ -252,7 +254,5 @@ def query_view(store: GraphStore, result: QueryResult, title: str, as_of: dt.dat
         found = store.node(node_id)
         if found:
             nodes[node_id] = found
-    for key, r in rels.items():
-        r["id"] = r["id"] or key
     sub = Subgraph(nodes=nodes, edges=rels)
     return subgraph_view(store, sub, title, as_of or dt.date.today())

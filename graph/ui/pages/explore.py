@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pandas as pd
@@ -84,7 +83,7 @@ def explore_page() -> None:
         if b1.button("Previous page", disabled=offset == 0):
             st.session_state["offset"] = max(0, offset - int(limit))
             st.rerun()
-        if b2.button("Next page", disabled="of" not in view.caption or offset + int(limit) >= _total(view.caption)):
+        if b2.button("Next page", disabled=offset + int(limit) >= view.params["total_neighbours"]):
             st.session_state["offset"] = offset + int(limit)
             st.rerun()
         if b3.button("Reset expansions", disabled=not st.session_state.get("expanded")):
@@ -96,11 +95,6 @@ def explore_page() -> None:
         citations(view)
     with side:
         _details(st.session_state.get("selected") or entity, as_of)
-
-
-def _total(caption: str) -> int:
-    m = re.search(r"of ([\d,]+) neighbours", caption)
-    return int(m.group(1).replace(",", "")) if m else 0
 
 
 def _details(node_id: str, as_of: dt.date) -> None:
