@@ -229,12 +229,12 @@ def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     with _open(settings) as store:
         types = _names(args.types, store.schema.relationships, "relationship type(s)")
         a, b = store.resolve(args.source), store.resolve(args.target)
-        g = store.projection(as_of=as_of)
-    paths = influence_paths(g, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected)
+        top = store.topology(as_of=as_of)
+    paths = influence_paths(top, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected)
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in paths], default=_json_default, ensure_ascii=False, indent=1))
         return 0
-    print(f"{len(paths)} path(s) from {g.nodes[a]['name']} to {g.nodes[b]['name']} as of {as_of}:")
+    print(f"{len(paths)} path(s) from {top.name(top.index(a))} to {top.name(top.index(b))} as of {as_of}:")
     for i, p in enumerate(paths, 1):
         print(f"\n{i}. {p.length} hop(s)")
         for h in p.hops:

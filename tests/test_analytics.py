@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+from itertools import islice
 
 import networkx as nx
 import pytest
@@ -26,7 +28,10 @@ def owns(*stakes: tuple[str, str, float | None]) -> nx.MultiDiGraph:
     return g
 
 
-# The worked examples of OFAC's guidance of 13 August 2014 (and FAQs 398-402), paraphrased.
+# The worked examples of OFAC's guidance of 13 August 2014 and its FAQs, paraphrased: FAQ 401's
+# examples 1-3 (https://ofac.treasury.gov/faqs/401), FAQ 398's aggregation of X's and Y's 25%, and
+# the FAQs' case of 25% stakes in two entities that own C between them. ``None`` means "absent from
+# the results": no blocked owner at all.
 OFAC_EXAMPLES = [
     ("X owns 50% of A: A is blocked", [("X", "A", 50.0)], {"A": True}),
     (
@@ -45,6 +50,16 @@ OFAC_EXAMPLES = [
         [("X", "A", 25.0), ("Y", "A", 25.0), ("A", "B", 50.0)],
         {"A": True, "B": True},
     ),
+    (
+        "FAQ 401 example 2: X owns 50% of A and of B, A and B own 25% of C each: C is blocked",
+        [("X", "A", 50.0), ("X", "B", 50.0), ("A", "C", 25.0), ("B", "C", 25.0)],
+        {"A": True, "B": True, "C": True},
+    ),
+    (
+        "X owns 25% of A and of B, A and B own 50% of C each: X does not own C indirectly",
+        [("X", "A", 25.0), ("X", "B", 25.0), ("A", "C", 50.0), ("B", "C", 50.0)],
+        {"A": False, "B": False, "C": None},
+    ),
     ("X owns 40% of A: A is not blocked", [("X", "A", 40.0)], {"A": False}),
     (
         "X owns 40% of A, A owns 60% of B: indirect stakes through an unblocked A do not count",
@@ -58,7 +73,10 @@ OFAC_EXAMPLES = [
 def test_ofac_guidance_examples(text: str, stakes: list, expected: dict) -> None:
     results = ownership_rule(owns(*stakes), {"X", "Y"})
     for entity, blocked in expected.items():
-        assert results[entity].blocked is blocked, (text, results[entity])
+        if blocked is None:
+            assert entity not in results, (text, results[entity])
+        else:
+            assert results[entity].blocked is blocked, (text, results[entity])
     assert "B" not in results or results["B"].blocked is expected.get("B", False)
 
 
@@ -68,6 +86,33 @@ def test_aggregate_is_explained_with_contributions_and_paths() -> None:
     assert sorted((c.owner, c.share) for c in r.contributions) == [("A", 40.0), ("X", 10.0)]
     assert r.explain() in ("50% = 10% via X + 40% via A", "50% = 40% via A + 10% via X")
     assert next(c for c in r.contributions if c.owner == "A").path == ["X", "A", "B"]
+
+
+def reference_blocked(stakes: list[tuple[str, str, float]], seeds: set[str]) -> set[str]:
+    """The rule read literally: repeat until nothing changes, summing blocked owners' stakes per entity."""
+    blocked = set(seeds)
+    while True:
+        total: dict[str, float] = {}
+        for a, b, share in stakes:
+            if a in blocked and a != b:
+                total[b] = total.get(b, 0.0) + share
+        grown = blocked | {b for b, t in total.items() if t >= 50.0 - 1e-9}
+        if grown == blocked:
+            return blocked
+        blocked = grown
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_vectorised_rule_agrees_with_the_literal_reading(seed: int) -> None:
+    rnd = random.Random(seed)
+    people = [f"n{i}" for i in range(40)]
+    stakes = [
+        (rnd.choice(people), rnd.choice(people), rnd.choice([10.0, 20.0, 25.0, 30.0, 50.0, 60.0]))
+        for _ in range(rnd.randint(20, 120))
+    ]
+    seeds = set(rnd.sample(people, 3))
+    results = ownership_rule(owns(*stakes), seeds)
+    assert {e for e, r in results.items() if r.blocked} == reference_blocked(stakes, seeds)
 
 
 def test_cycles_terminate() -> None:
@@ -168,8 +213,40 @@ def test_paths_on_both_stores(store: GraphStore) -> None:
     assert [p.nodes for p in influence_paths(earlier, "listed-co", "sub-b")] == [["listed-co", "sub-a", "sub-b"]]
     with pytest.raises(NoPath, match="nearest reachable: Sub A"):
         influence_paths(g, "listed-co", "el-sub", directed=True, types=["OWNS"])
+    for day in (dt.date(2022, 6, 1), dt.date(2023, 6, 1), None):
+        top, proj = store.topology(as_of=day), store.projection(as_of=day)
+        assert sorted(top.edges.column("id").to_pylist()) == sorted(k for _, _, k in proj.edges(keys=True))
+        assert top.n == proj.number_of_nodes()
+    top = store.topology(as_of=dt.date(2023, 6, 1))
+    assert [p.nodes for p in influence_paths(top, "listed-co", "sub-b", k=3)] == [p.nodes for p in paths]
+    assert ownership_rule(top, {"listed-co"})["sub-b"].as_dict() == ownership_rule(g, {"listed-co"})["sub-b"].as_dict()
     with pytest.raises(NodeNotFound):
         influence_paths(g, "listed-co", "nobody")
+
+
+@pytest.mark.parametrize(("seed", "directed"), [(s, s % 2 == 0) for s in range(24)])
+def test_paths_are_the_k_shortest_simple_paths_yen_finds(seed: int, directed: bool) -> None:
+    rnd = random.Random(seed)
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(f"n{i}" for i in range(30))
+    for i in range(rnd.randint(30, 90)):
+        g.add_edge(f"n{rnd.randrange(30)}", f"n{rnd.randrange(30)}", key=f"e{i}", type="SUPPLIES", sources=["s"])
+    simple = nx.DiGraph(g) if directed else nx.Graph(g.to_undirected())
+    simple.remove_edges_from(nx.selfloop_edges(simple))
+    try:
+        yen = [p for p in islice(nx.shortest_simple_paths(simple, "n0", "n1"), 7) if len(p) <= 6]
+    except nx.NetworkXNoPath:
+        yen = []
+    if not yen:
+        with pytest.raises(NoPath):
+            influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+        return
+    ours = influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+    assert [p.length for p in ours] == [len(p) - 1 for p in yen]
+    for p in ours:
+        assert len(set(p.nodes)) == len(p.nodes) and p.nodes[0] == "n0" and p.nodes[-1] == "n1"
+        assert all(simple.has_edge(a, b) for a, b in zip(p.nodes, p.nodes[1:]))
+    assert len({tuple(p.nodes) for p in ours}) == len(ours)
 
 
 def test_cli_exposure_and_paths(store: GraphStore) -> None:

@@ -23,11 +23,13 @@ them as 0%, the upper bound as 100% (capped at 100% per entity), and
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
+
+from graph.analytics.topology import Topology, gather
 
 
 @dataclass
@@ -85,64 +87,97 @@ def _pct(x: float | None) -> str:
     return "?" if x is None else f"{x:g}%"
 
 
-def _owners(g: nx.MultiDiGraph) -> dict[str, list[tuple[str, float | None, str]]]:
-    """For each owned entity: (owner, share, edge id) of every OWNS edge into it."""
-    out: dict[str, list[tuple[str, float | None, str]]] = defaultdict(list)
-    for a, b, key, data in g.edges(keys=True, data=True):
-        if data.get("type") == "OWNS" and a != b:
-            out[b].append((a, data.get("share"), key))
-    return out
-
-
 def _fixpoint(
-    owners: dict[str, list[tuple[str, float | None, str]]], seeds: set[str], threshold: float, unknown: float
-) -> set[str]:
-    blocked = set(seeds)
-    changed = True
-    while changed:
-        changed = False
-        for entity, stakes in owners.items():
-            if entity in blocked:
-                continue
-            total = min(100.0, sum(unknown if s is None else s for o, s, _ in stakes if o in blocked))
-            if total >= threshold:
-                blocked.add(entity)
-                changed = True
+    indptr: np.ndarray,
+    owned: np.ndarray,
+    share: np.ndarray,
+    seeds: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """The blocked set, as a mask: a worklist over owners, one vectorised round per chain depth.
+
+    Each round adds the stakes of the owners blocked in the round before to
+    what they own, and blocks what reaches the threshold. Every edge is
+    counted once, when its owner becomes blocked, so a cycle cannot loop and
+    the cost is linear in the edges.
+    """
+    blocked = np.zeros(len(indptr) - 1, dtype=bool)
+    blocked[seeds] = True
+    total = np.zeros(len(indptr) - 1)
+    frontier = np.unique(seeds)
+    while frontier.size:
+        slots = gather(indptr, frontier)
+        targets = owned[slots]
+        np.add.at(total, targets, share[slots])
+        touched = np.unique(targets)
+        # A tolerance, so that stakes like 33.33% + 16.67% reach 50%.
+        frontier = touched[(total[touched] >= threshold - _EPS) & ~blocked[touched]]
+        blocked[frontier] = True
     return blocked
 
 
-def ownership_rule(g: nx.MultiDiGraph, seeds: Iterable[str], threshold: float = 50.0) -> dict[str, RuleResult]:
+_EPS = 1e-9
+
+
+def ownership_rule(
+    g: nx.MultiDiGraph | Topology, seeds: Iterable[str], threshold: float = 50.0
+) -> dict[str, RuleResult]:
     """Every entity with a blocked owner (at the upper bound), and every seed, with its result.
 
     ``g`` holds ``OWNS`` edges with ``share`` in percent (already filtered to
-    an as-of date); ``seeds`` are the listed parties.
+    an as-of date), as a projection or a :class:`Topology`; ``seeds`` are the
+    listed parties.
     """
-    seed_set = set(seeds)
-    owners = _owners(g)
-    low = _fixpoint(owners, seed_set, threshold, unknown=0.0)
-    high = _fixpoint(owners, seed_set, threshold, unknown=100.0)
-    results: dict[str, RuleResult] = {s: RuleResult(s, True, 100.0, 100.0, listed=True) for s in seed_set}
-    for entity, stakes in owners.items():
-        if entity in seed_set:
-            continue
-        lower = min(100.0, sum(s or 0.0 for o, s, _ in stakes if o in low))
-        upper = min(100.0, sum(100.0 if s is None else s for o, s, _ in stakes if o in high))
-        if upper == 0.0 and lower == 0.0:
-            continue
-        contributions = [Contribution(o, s, [o, entity]) for o, s, _ in stakes if o in high]
-        unknown = [key for o, s, key in stakes if o in high and (s is None or o not in low)]
-        blocked = True if entity in low else (False if entity not in high else None)
-        results[entity] = RuleResult(entity, blocked, lower, upper, False, contributions, unknown)
+    top = g if isinstance(g, Topology) else Topology.from_networkx(g)
+    seed_ids = set(seeds)
+    seed_idx = top.indices(seed_ids)
+    indptr, owned, edge = top.csr(directed=True, types=["OWNS"])
+    owner = np.repeat(np.arange(top.n), np.diff(indptr))
+    known = top.share[edge]
+    unknown = np.isnan(known)
+    low_share, high_share = np.where(unknown, 0.0, known), np.where(unknown, 100.0, known)
+    low = _fixpoint(indptr, owned, low_share, seed_idx, threshold)
+    high = _fixpoint(indptr, owned, high_share, seed_idx, threshold)
+    n = top.n
+    lower = np.minimum(100.0, np.bincount(owned, weights=np.where(low[owner], low_share, 0.0), minlength=n))
+    upper = np.minimum(100.0, np.bincount(owned, weights=np.where(high[owner], high_share, 0.0), minlength=n))
+    is_seed = np.zeros(n, dtype=bool)
+    is_seed[seed_idx] = True
+    results: dict[str, RuleResult] = {s: RuleResult(s, True, 100.0, 100.0, listed=True) for s in seed_ids}
+    affected = np.flatnonzero(((lower > 0) | (upper > 0)) & ~is_seed)
+    # Contributions: the OWNS slots whose owner is blocked at the upper bound, grouped by what they own.
+    slots = np.flatnonzero(high[owner] & ~is_seed[owned])
+    slots = slots[np.argsort(owned[slots], kind="stable")]
+    bounds = np.searchsorted(owned[slots], affected), np.searchsorted(owned[slots], affected, side="right")
+    ids = top.nodes.column("id").to_numpy(zero_copy_only=False)
+    edge_ids = top.edges.column("id").to_numpy(zero_copy_only=False) if "id" in top.edges.column_names else edge
+    for entity, first, last in zip(affected.tolist(), bounds[0].tolist(), bounds[1].tolist()):
+        mine = slots[first:last]
+        contributions = [
+            Contribution(str(ids[o]), None if u else float(s), [str(ids[o]), str(ids[entity])])
+            for o, s, u in zip(owner[mine].tolist(), known[mine].tolist(), unknown[mine].tolist())
+        ]
+        doubtful = [str(edge_ids[edge[m]]) for m in mine.tolist() if unknown[m] or not low[owner[m]]]
+        blocked = True if low[entity] else (False if not high[entity] else None)
+        results[str(ids[entity])] = RuleResult(
+            str(ids[entity]), blocked, float(lower[entity]), float(upper[entity]), False, contributions, doubtful
+        )
     for r in results.values():
         for c in r.contributions:
             c.path = [*_chain(results, c.owner), r.entity]
     return results
 
 
-def _chain(results: dict[str, RuleResult], entity: str, seen: frozenset[str] = frozenset()) -> list[str]:
-    """The ownership chain from a listed party down to ``entity``, through its largest blocked owner."""
+def _chain(results: dict[str, RuleResult], entity: str) -> list[str]:
+    """The ownership chain from a listed party down to ``entity``, through each link's largest blocked owner."""
+    chain = [entity]
+    seen = {entity}
     r = results.get(entity)
-    if r is None or r.listed or not r.contributions or entity in seen:
-        return [entity]
-    top = max(r.contributions, key=lambda c: -1 if c.share is None else c.share)
-    return [*_chain(results, top.owner, seen | {entity}), entity]
+    while r is not None and not r.listed and r.contributions:
+        top = max(r.contributions, key=lambda c: -1 if c.share is None else c.share)
+        if top.owner in seen:
+            break
+        chain.append(top.owner)
+        seen.add(top.owner)
+        r = results.get(top.owner)
+    return chain[::-1]

@@ -1,4 +1,4 @@
-"""Influence paths: the k shortest simple paths between two entities (Yen's algorithm).
+"""Influence paths: the k shortest simple paths between two entities.
 
 Paths are limited to chosen relationship types and a maximum number of hops,
 on a projection already filtered to an as-of date. They are ranked by length,
@@ -16,14 +16,16 @@ fact), and each hop is written as one plain sentence with its citations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice, pairwise
+from itertools import pairwise
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
-from graph.errors import NodeNotFound, NoPath
+from graph.analytics.topology import Topology, bfs_distances
+from graph.errors import NoPath
 from graph.schema import load_schema
 
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -86,19 +88,75 @@ def sentence_for(nodes: Mapping[str, Mapping[str, Any]], start: str, end: str, d
     return text[0].upper() + text[1:]
 
 
-def _best_edge(g: nx.MultiDiGraph, a: str, b: str, directed: bool) -> tuple[str, str, str, dict[str, Any]]:
+def _best_edge(top: Topology, edges: np.ndarray) -> dict[str, Any]:
     """Of the parallel edges between two nodes, the one with the strongest evidence."""
-    candidates = [(a, b, k, d) for k, d in g.get_edge_data(a, b, default={}).items()]
-    if not directed:
-        candidates += [(b, a, k, d) for k, d in g.get_edge_data(b, a, default={}).items()]
+    candidates = [top.edge(j) for j in edges.tolist()]
     return max(
         candidates,
-        key=lambda c: (_CONFIDENCE_RANK.get(c[3].get("confidence", "high"), 2), len(c[3].get("sources", [])), c[2]),
+        key=lambda d: (
+            _CONFIDENCE_RANK.get(d.get("confidence", "high"), 2),
+            len(d.get("sources", [])),
+            d.get("id", ""),
+        ),
     )
 
 
+def simple_paths(
+    top: Topology, source: int, target: int, k: int, max_hops: int, types: Iterable[str] | None, directed: bool
+) -> list[list[int]]:
+    """Up to ``k`` shortest simple paths of at most ``max_hops`` hops, shortest first, as node positions.
+
+    Hops are unweighted, so the k shortest simple paths are those of the
+    fewest hops. Rather than Yen's spur searches, which re-run a search from
+    every node of every path found, each length L from the shortest upwards
+    is enumerated by a depth-first search that steps only to nodes whose
+    distance to the target still fits in L. That distance is one breadth-first
+    search from the target, so almost no branch is a dead end, and the set of
+    paths is the one Yen's algorithm finds (``tests/test_analytics.py``
+    checks it against networkx's ``shortest_simple_paths``).
+    """
+    indptr, neighbour, _ = top.csr(directed, types)
+    back_ptr, back, _ = top.reverse_csr(types) if directed else (indptr, neighbour, None)
+    to_target = bfs_distances(back_ptr, back, target, max_hops)
+    if source == target or to_target[source] > max_hops:
+        return []
+    found: list[list[int]] = []
+    for length in range(int(to_target[source]), max_hops + 1):
+        path, on_path = [source], {source}
+        stack = [_steps(indptr, neighbour, to_target, source, length - 1, target)]
+        while stack and len(found) < k:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                continue
+            if step in on_path:
+                continue
+            if step == target:
+                if len(path) == length:
+                    found.append([*path, target])
+                continue
+            path.append(step)
+            on_path.add(step)
+            stack.append(_steps(indptr, neighbour, to_target, step, length - len(path), target))
+        if len(found) >= k:
+            break
+    return found
+
+
+def _steps(
+    indptr: np.ndarray, neighbour: np.ndarray, to_target: np.ndarray, node: int, budget: int, target: int
+) -> Iterator[int]:
+    """The neighbours of ``node`` from which the target is at most ``budget`` hops away, target first."""
+    options = neighbour[indptr[node] : indptr[node + 1]]
+    options = np.unique(options[to_target[options] <= budget])
+    if budget == 0:
+        options = options[options == target]
+    return iter(sorted(options.tolist(), key=lambda v: v != target))
+
+
 def influence_paths(
-    g: nx.MultiDiGraph,
+    g: nx.MultiDiGraph | Topology,
     source: str,
     target: str,
     k: int = 5,
@@ -108,54 +166,44 @@ def influence_paths(
 ) -> list[Path]:
     """The k shortest simple paths from ``source`` to ``target``, explained hop by hop.
 
-    Raises :class:`NodeNotFound` for an unknown end and :class:`NoPath`, naming
-    the nearest reachable entities, when nothing connects them.
+    ``g`` is a projection valid on the as-of date, or its :class:`Topology`.
+    Among the first ``4 k`` paths found, the strongest evidence wins ties of
+    length. Raises :class:`NodeNotFound` for an unknown end and
+    :class:`NoPath`, naming the nearest reachable entities, when nothing connects them.
     """
-    for n in (source, target):
-        if n not in g:
-            raise NodeNotFound(f"no entity with id {n!r}")
-    keep = set(types) if types else None
-    simple = nx.DiGraph() if directed else nx.Graph()
-    simple.add_nodes_from(g.nodes)
-    simple.add_edges_from((a, b) for a, b, d in g.edges(data=True) if keep is None or d.get("type") in keep)
-    paths: list[Path] = []
-    try:
-        for nodes in islice(nx.shortest_simple_paths(simple, source, target), k * 4):
-            if len(nodes) - 1 > max_hops:
-                break
-            path = Path(list(nodes))
-            for a, b in pairwise(nodes):
-                s, e, key, data = _best_edge(g if keep is None else _typed(g, a, b, keep), a, b, directed)
-                path.hops.append(
-                    Hop(
-                        s,
-                        e,
-                        data["type"],
-                        key,
-                        sentence(g, s, e, data),
-                        list(data.get("sources", [])),
-                        data.get("confidence", "high"),
-                    )
-                )
-            paths.append(path)
-    except nx.NetworkXNoPath:
-        pass
-    if not paths:
-        near = nx.single_source_shortest_path_length(simple, source, cutoff=2)
-        names = sorted((g.nodes[n].get("name", n) for n, d in near.items() if d > 0), key=str.lower)[:8]
+    top = g if isinstance(g, Topology) else Topology.from_networkx(g)
+    s, t = top.index(source), top.index(target)
+    keep = list(types) if types else None
+    found = simple_paths(top, s, t, k * 4, max_hops, keep, directed)
+    if not found:
+        indptr, neighbour, _ = top.csr(directed, keep)
+        near = np.flatnonzero(bfs_distances(indptr, neighbour, s, 2) <= 2)
+        names = sorted((top.name(i) for i in near.tolist() if i != s), key=str.lower)[:8]
         raise NoPath(
-            f"no path of up to {max_hops} hops from {g.nodes[source].get('name', source)} to "
-            f"{g.nodes[target].get('name', target)} with these filters; nearest reachable: {', '.join(names) or 'none'}"
+            f"no path of up to {max_hops} hops from {top.name(s)} to {top.name(t)} with these filters; "
+            f"nearest reachable: {', '.join(names) or 'none'}"
         )
-    paths.sort(key=lambda p: (p.length, tuple(-x for x in p.weakest)))
+    indptr, neighbour, edges = top.csr(directed, keep)
+    names: dict[str, dict[str, Any]] = {}
+    paths = []
+    for nodes in found:
+        path = Path([top.id(i) for i in nodes])
+        for a, b in pairwise(nodes):
+            slots = np.arange(indptr[a], indptr[a + 1])
+            data = _best_edge(top, edges[slots[neighbour[slots] == b]])
+            for end in (data["start"], data["end"]):
+                names.setdefault(end, {"name": top.name(top.index(end))})
+            path.hops.append(
+                Hop(
+                    data["start"],
+                    data["end"],
+                    data["type"],
+                    data.get("id", ""),
+                    sentence_for(names, data["start"], data["end"], data),
+                    list(data.get("sources", [])),
+                    data.get("confidence", "high"),
+                )
+            )
+        paths.append(path)
+    paths.sort(key=lambda p: (p.length, tuple(-x for x in p.weakest), p.nodes))
     return paths[:k]
-
-
-def _typed(g: nx.MultiDiGraph, a: str, b: str, keep: set[str]) -> nx.MultiDiGraph:
-    sub = nx.MultiDiGraph()
-    sub.add_nodes_from([a, b])
-    for x, y in ((a, b), (b, a)):
-        for key, d in g.get_edge_data(x, y, default={}).items():
-            if d.get("type") in keep:
-                sub.add_edge(x, y, key=key, **d)
-    return sub

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 import networkx as nx
+import pyarrow as pa
 
+from graph.analytics.topology import NODE_COLUMNS, Topology, edge_table
 from graph.errors import AmbiguousName, NodeNotFound, WriteRefused
 from graph.model import Batch
 from graph.schema import Schema, load_schema
@@ -85,6 +87,10 @@ def refuse_unsafe(cypher: str) -> None:
             f"refused: the console is read-only and '{m.group(1).upper()}' would change data or reach "
             "outside the graph; use `python -m graph import` to add data"
         )
+
+
+# The Cypher form of :func:`valid_on`, for a relationship ``r`` and a parameter ``$as_of``.
+VALID_ON = "(r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
 
 
 def valid_on(props: Mapping[str, Any], as_of: dt.date | None) -> bool:
@@ -279,6 +285,23 @@ class GraphStore(ABC):
             if valid_on(props, as_of):
                 g.add_edge(start, end, key=props["id"], type=rel_type, **props)
         return g
+
+    def topology(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> Topology:
+        """:meth:`projection` as arrays, for the ownership and path engines on large graphs.
+
+        Backends override this with a columnar read; this version builds it
+        from the same rows as the projection.
+        """
+        wanted = list(types) if types else list(self.schema.relationships)
+        nodes = pa.Table.from_pylist(
+            [{"id": i, "label": lab, "name": n} for i, lab, n in self._all_nodes()], schema=NODE_COLUMNS
+        )
+        rows = [
+            {**props, "start": a, "end": b, "type": t}
+            for a, b, t, props in self._all_edges(wanted)
+            if valid_on(props, as_of)
+        ]
+        return Topology(nodes, edge_table(rows))
 
     def stats(self) -> dict[str, Any]:
         """Counts per label and type, and the sources loaded with how many facts cite each."""

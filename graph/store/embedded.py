@@ -12,6 +12,7 @@ two orders of magnitude slower in LadybugDB.
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import shutil
@@ -27,6 +28,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.analytics.topology import NODE_COLUMNS, Topology, edge_table
 from graph.errors import (
     QueryError,
     QueryTimeout,
@@ -36,7 +38,7 @@ from graph.errors import (
 )
 from graph.model import Batch
 from graph.schema import LabelSpec, RelSpec, Schema
-from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
+from graph.store.base import VALID_ON, GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
 
 class EmbeddedStore(GraphStore):
@@ -158,6 +160,33 @@ class EmbeddedStore(GraphStore):
                 props = {k: v for k, v in zip(rel.properties, row[2:]) if v is not None}
                 out.append((row[0], row[1], rel_type, props))
         return out
+
+    def topology(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> Topology:
+        """Columnar read: each table comes back as Arrow, with the as-of filter applied in the query."""
+        wanted = list(types) if types else list(self.schema.relationships)
+        nodes = self._arrow("MATCH (n) RETURN n.id AS id, label(n) AS label, n.name AS name")
+        tables = []
+        for rel_type in wanted:
+            cols = "".join(f", r.{p} AS {p}" for p in self.schema.relationships[rel_type].properties)
+            where = "" if as_of is None else " WHERE " + VALID_ON
+            tables.append(
+                self._arrow(
+                    "MATCH (a)-[r:" + rel_type + "]->(b)" + where + " RETURN a.id AS `start`, b.id AS `end`, "
+                    "'" + rel_type + "' AS `type`" + cols,
+                    {"as_of": as_of} if as_of else None,
+                )
+            )
+        tables = [t for t in tables if t.num_rows] or [edge_table([])]
+        edges = pa.concat_tables(tables, promote_options="permissive")
+        return Topology(nodes.cast(NODE_COLUMNS), edges)
+
+    def _arrow(self, cypher: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        conn = self._reader()
+        with self._lock:
+            try:
+                return conn.execute(cypher, dict(params or {})).get_as_arrow()
+            except RuntimeError as exc:
+                raise self._translate(exc, None) from exc
 
     def _all_nodes(self) -> list[tuple[str, str, str]]:
         return [tuple(r) for r in self._rows("MATCH (n) RETURN n.id, label(n), n.name")]  # type: ignore[misc]

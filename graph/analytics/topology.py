@@ -1,0 +1,190 @@
+"""The graph as arrays: what the ownership and path engines run on at scale.
+
+A networkx projection costs about 2 kB per edge and seconds per million edges
+to build; the engines only need integer endpoints, a type code and a share
+per edge. :class:`Topology` holds those as numpy columns, the node ids and
+names and every edge property as Arrow columns (read only for the few edges an
+answer cites), and builds compressed adjacency (CSR) on demand, cached per
+direction and type set. Stores build it straight from Arrow
+(``store.topology(...)``); :meth:`Topology.from_networkx` adapts a projection.
+
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("a", name="A"); g.add_node("b", name="B")
+>>> _ = g.add_edge("a", "b", key="e1", type="OWNS", share=60.0, sources=["s"])
+>>> t = Topology.from_networkx(g)
+>>> t.index("b"), t.edge(0)["share"], t.name(0)
+(1, 60.0, 'A')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.errors import NodeNotFound
+
+
+@dataclass(eq=False)
+class Topology:
+    """Nodes ``0..n-1`` and edges as parallel columns, with their properties kept in Arrow.
+
+    ``nodes`` has columns ``id``, ``label``, ``name``; ``edges`` has ``start``,
+    ``end``, ``type`` (ids and type names) and one column per relationship
+    property, null where a type lacks it.
+    """
+
+    nodes: pa.Table
+    edges: pa.Table
+    src: np.ndarray = field(init=False)
+    dst: np.ndarray = field(init=False)
+    rtype: np.ndarray = field(init=False)
+    types: list[str] = field(init=False)
+    share: np.ndarray = field(init=False)
+    _csr: dict[tuple[bool, frozenset[str] | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        init=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # Positions follow id order, so results do not depend on how a store happens to return rows.
+        self.nodes = self.nodes.sort_by("id")
+        ids = self.nodes.column("id")
+        self.src = _positions(self.edges.column("start"), ids)
+        self.dst = _positions(self.edges.column("end"), ids)
+        encoded = pc.dictionary_encode(self.edges.column("type")).combine_chunks()
+        self.types = encoded.dictionary.to_pylist()
+        self.rtype = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+        if "share" in self.edges.column_names:
+            self.share = self.edges.column("share").to_numpy().astype(np.float64)  # nulls become nan
+        else:
+            self.share = np.full(self.edges.num_rows, np.nan)
+
+    # -- building -------------------------------------------------------------------
+    @classmethod
+    def from_networkx(cls, g: nx.MultiDiGraph) -> Topology:
+        """The arrays of a projection; edge keys become the ``id`` column."""
+        nodes = pa.Table.from_pylist(
+            [{"id": str(n), "label": d.get("label"), "name": d.get("name", n)} for n, d in g.nodes(data=True)],
+            schema=NODE_COLUMNS,
+        )
+        return cls(
+            nodes, edge_table([{**d, "id": k, "start": a, "end": b} for a, b, k, d in g.edges(keys=True, data=True)])
+        )
+
+    # -- lookups --------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return self.nodes.num_rows
+
+    def index(self, node_id: str) -> int:
+        """The position of a node id; :class:`NodeNotFound` when absent."""
+        i = pc.index(self.nodes.column("id"), node_id).as_py()
+        if i < 0:
+            raise NodeNotFound(f"no entity with id {node_id!r}")
+        return int(i)
+
+    def indices(self, node_ids: Iterable[str]) -> np.ndarray:
+        """Positions of the given ids that exist, in no particular order."""
+        pos = _positions(pa.array(list(node_ids), pa.string()), self.nodes.column("id"))
+        return pos[pos >= 0]
+
+    def id(self, i: int) -> str:
+        return str(self.nodes.column("id")[i].as_py())
+
+    def name(self, i: int) -> str:
+        value = self.nodes.column("name")[i].as_py()
+        return str(value) if value is not None else self.id(i)
+
+    def edge(self, j: int) -> dict[str, Any]:
+        """Every non-null property of edge ``j``, with ``type``, ``start`` and ``end``."""
+        return {k: v[0] for k, v in self.edges.slice(j, 1).to_pydict().items() if v[0] is not None}
+
+    def type_mask(self, types: Iterable[str] | None) -> np.ndarray:
+        """A boolean mask over edges: True where the edge's type is in ``types`` (all when None)."""
+        if types is None:
+            return np.ones(len(self.rtype), dtype=bool)
+        codes = [i for i, t in enumerate(self.types) if t in set(types)]
+        return np.isin(self.rtype, codes)
+
+    def csr(self, directed: bool, types: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Adjacency as ``(indptr, neighbour, edge)``: the neighbours of ``i`` are
+        ``neighbour[indptr[i]:indptr[i+1]]``, reached through edges ``edge[...]``.
+
+        Undirected adjacency lists every edge at both ends. Self-loops are left out.
+        """
+        key = (directed, frozenset(types) if types is not None else None)
+        if key not in self._csr:
+            keep = np.flatnonzero(self.type_mask(types) & (self.src != self.dst))
+            a, b, e = self.src[keep], self.dst[keep], keep
+            if not directed:
+                a, b, e = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([e, e])
+            self._csr[key] = _build_csr(self.n, a, b, e)
+        return self._csr[key]
+
+    def reverse_csr(self, types: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Directed adjacency against the edges' direction: the predecessors of each node."""
+        key = (False, frozenset(["<reverse>", *(types or ["<all>"])]))
+        if key not in self._csr:
+            keep = np.flatnonzero(self.type_mask(types) & (self.src != self.dst))
+            self._csr[key] = _build_csr(self.n, self.dst[keep], self.src[keep], keep)
+        return self._csr[key]
+
+
+NODE_COLUMNS = pa.schema([("id", pa.string()), ("label", pa.string()), ("name", pa.string())])
+_EMPTY_EDGES = pa.table(
+    {"start": pa.array([], pa.string()), "end": pa.array([], pa.string()), "type": pa.array([], pa.string())}
+)
+
+
+def edge_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """Edge dicts (``start``, ``end``, ``type`` and properties) as one table; shares as float64."""
+    edges = pa.Table.from_pylist(rows) if rows else _EMPTY_EDGES
+    if "share" in edges.column_names:
+        edges = edges.set_column(edges.column_names.index("share"), "share", edges.column("share").cast(pa.float64()))
+    return edges
+
+
+def _positions(values: pa.Array | pa.ChunkedArray, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The index of each value in ``ids`` (-1 when absent), hashed by Arrow."""
+    pos = pc.index_in(values, value_set=ids)
+    return pos.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _build_csr(n: int, a: np.ndarray, b: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.argsort(a, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
+    return indptr, b[order], e[order]
+
+
+def gather(indptr: np.ndarray, frontier: np.ndarray) -> np.ndarray:
+    """The CSR slots of every node in ``frontier``, concatenated, without a Python loop."""
+    starts, ends = indptr[frontier], indptr[frontier + 1]
+    counts = ends - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return offsets + np.arange(total)
+
+
+def bfs_distances(indptr: np.ndarray, neighbour: np.ndarray, source: int, depth: int) -> np.ndarray:
+    """Hop distances from ``source`` up to ``depth`` (``depth + 1`` marks beyond), level by level."""
+    far = depth + 1
+    dist = np.full(len(indptr) - 1, far, dtype=np.int32)
+    dist[source] = 0
+    frontier = np.array([source], dtype=np.int64)
+    for level in range(1, depth + 1):
+        reached = neighbour[gather(indptr, frontier)]
+        reached = np.unique(reached[dist[reached] == far])
+        if reached.size == 0:
+            break
+        dist[reached] = level
+        frontier = reached
+    return dist
