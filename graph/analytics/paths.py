@@ -88,15 +88,14 @@ def sentence_for(nodes: Mapping[str, Mapping[str, Any]], start: str, end: str, d
     return text[0].upper() + text[1:]
 
 
-def _best_edge(top: Topology, edges: np.ndarray) -> dict[str, Any]:
-    """Of the parallel edges between two nodes, the one with the strongest evidence."""
-    candidates = [top.edge(j) for j in edges.tolist()]
+def _best_edge(top: Topology, edges: np.ndarray) -> tuple[int, dict[str, Any]]:
+    """Of the parallel edges between two nodes, the one with the strongest evidence, with its position."""
     return max(
-        candidates,
-        key=lambda d: (
-            _CONFIDENCE_RANK.get(d.get("confidence", "high"), 2),
-            len(d.get("sources", [])),
-            d.get("id", ""),
+        ((j, top.edge(j)) for j in edges.tolist()),
+        key=lambda c: (
+            _CONFIDENCE_RANK.get(c[1].get("confidence", "high"), 2),
+            len(c[1].get("sources", [])),
+            c[1].get("id", ""),
         ),
     )
 
@@ -190,9 +189,9 @@ def influence_paths(
         path = Path([top.id(i) for i in nodes])
         for a, b in pairwise(nodes):
             slots = np.arange(indptr[a], indptr[a + 1])
-            data = _best_edge(top, edges[slots[neighbour[slots] == b]])
-            for end in (data["start"], data["end"]):
-                names.setdefault(end, {"name": top.name(top.index(end))})
+            j, data = _best_edge(top, edges[slots[neighbour[slots] == b]])
+            for end, i in ((data["start"], top.src[j]), (data["end"], top.dst[j])):
+                names.setdefault(end, {"name": top.name(int(i))})
             path.hops.append(
                 Hop(
                     data["start"],

@@ -182,9 +182,11 @@ def bfs_distances(indptr: np.ndarray, neighbour: np.ndarray, source: int, depth:
     frontier = np.array([source], dtype=np.int64)
     for level in range(1, depth + 1):
         reached = neighbour[gather(indptr, frontier)]
-        reached = np.unique(reached[dist[reached] == far])
+        reached = reached[dist[reached] == far]
         if reached.size == 0:
             break
-        dist[reached] = level
-        frontier = reached
+        dist[reached] = level  # duplicates write the same value: no sort needed
+        frontier = reached if reached.size < 64 else np.flatnonzero(dist == level)
+        if reached.size < 64:
+            frontier = np.unique(frontier)
     return dist

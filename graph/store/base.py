@@ -286,18 +286,25 @@ class GraphStore(ABC):
                 g.add_edge(start, end, key=props["id"], type=rel_type, **props)
         return g
 
-    def topology(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> Topology:
+    def topology(
+        self,
+        types: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        properties: Iterable[str] | None = None,
+    ) -> Topology:
         """:meth:`projection` as arrays, for the ownership and path engines on large graphs.
 
-        Backends override this with a columnar read; this version builds it
-        from the same rows as the projection.
+        ``properties`` limits the edge columns read (``id`` always comes);
+        None reads them all. Backends override this with a columnar read;
+        this version builds it from the same rows as the projection.
         """
+        keep = None if properties is None else {"id", "valid_from", "valid_to", *properties}
         wanted = list(types) if types else list(self.schema.relationships)
         nodes = pa.Table.from_pylist(
             [{"id": i, "label": lab, "name": n} for i, lab, n in self._all_nodes()], schema=NODE_COLUMNS
         )
         rows = [
-            {**props, "start": a, "end": b, "type": t}
+            {**{k: v for k, v in props.items() if keep is None or k in keep}, "start": a, "end": b, "type": t}
             for a, b, t, props in self._all_edges(wanted)
             if valid_on(props, as_of)
         ]

@@ -161,13 +161,20 @@ class EmbeddedStore(GraphStore):
                 out.append((row[0], row[1], rel_type, props))
         return out
 
-    def topology(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> Topology:
+    def topology(
+        self,
+        types: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        properties: Iterable[str] | None = None,
+    ) -> Topology:
         """Columnar read: each table comes back as Arrow, with the as-of filter applied in the query."""
         wanted = list(types) if types else list(self.schema.relationships)
+        keep = None if properties is None else {"id", *properties}
         nodes = self._arrow("MATCH (n) RETURN n.id AS id, label(n) AS label, n.name AS name")
         tables = []
         for rel_type in wanted:
-            cols = "".join(f", r.{p} AS {p}" for p in self.schema.relationships[rel_type].properties)
+            props = [p for p in self.schema.relationships[rel_type].properties if keep is None or p in keep]
+            cols = "".join(f", r.{p} AS {p}" for p in props)
             where = "" if as_of is None else " WHERE " + VALID_ON
             tables.append(
                 self._arrow(
