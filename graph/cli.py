@@ -382,10 +382,10 @@ def cmd_centrality(args: argparse.Namespace, settings: settings_mod.Settings) ->
     from graph.analytics.centrality import centrality
 
     as_of = args.as_of or dt.date.today()
-    types = [t.strip() for t in args.types.split(",")] if args.types else None
     with _open(settings) as store:
+        types = _names(args.types, store.schema.relationships, "relationship type(s)")
         g = store.projection(types=types, as_of=as_of)
-    ranked = centrality(g)[: args.top]
+    ranked = centrality(g, cache_dir=settings_mod.CACHE_DIR)[: args.top]
     if args.format == "json":
         print(json.dumps(ranked, ensure_ascii=False, indent=1))
         return 0

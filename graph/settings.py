@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
+CACHE_DIR = ROOT / "var" / "cache"  # derived results (centrality scores), safe to delete
 
 
 def _float(name: str, default: float) -> float:

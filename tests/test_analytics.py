@@ -262,6 +262,13 @@ def test_cli_exposure_and_paths(store: GraphStore) -> None:
     assert res.returncode == 0 and "Listed Co owns 25% of Sub B" in res.stdout
     res = run("paths", "listed-co", "nobody-at-all", *target(store))
     assert res.returncode == 1 and "no entity with id, name or alias 'nobody-at-all'" in res.stderr
+    res = run("centrality", "--types", "OWNS", "--as-of", "2023-06-01", "--format", "json", *target(store))
+    assert res.returncode == 0, res.stderr
+    community = {r["id"]: r["community"] for r in json.loads(res.stdout)}
+    assert community["listed-co"] == community["sub-a"] == community["sub-b"] != community["el-co"]
+    assert community["el-co"] == community["el-sub"] and "src-test" not in community
+    res = run("centrality", "--types", "OWNS,OWNED_BY", *target(store))
+    assert res.returncode == 1 and "unknown relationship type(s) OWNED_BY" in res.stderr
 
 
 def test_supply_chain_chokepoints_from_cset(tmp_path) -> None:
@@ -337,6 +344,34 @@ def test_centrality_finds_the_hub() -> None:
     ranked = centrality(g)
     assert ranked[0]["id"] == "hub" and ranked[0]["betweenness"] == 1.0
     assert "src" not in {r["id"] for r in ranked}
+
+
+def test_centrality_is_cached_by_structure(tmp_path) -> None:
+    from graph.analytics.centrality import centrality
+
+    g = nx.MultiDiGraph()
+    for i, n in enumerate("abcde"):
+        g.add_node(n, label="Company", name=n.upper())
+        if i:
+            g.add_edge("a", n, key=n, type="SUPPLIES")
+    first = centrality(g, cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("centrality-*.json")
+    # A changed name is not a structural change: the cached scores serve, with the new name.
+    g.nodes["b"]["name"] = "Renamed"
+    scores = json.loads(cached.read_text())
+    scores["b"][0] = 0.5  # mark the file, to see that it is what answered
+    cached.write_text(json.dumps(scores))
+    again = {r["id"]: r for r in centrality(g, cache_dir=tmp_path)}
+    assert again["b"]["name"] == "Renamed" and again["b"]["pagerank"] == 0.5
+    # A new edge is: it gets a file of its own and fresh scores.
+    g.add_edge("b", "c", key="bc", type="SUPPLIES")
+    fresh = {r["id"]: r for r in centrality(g, cache_dir=tmp_path)}
+    assert len(list(tmp_path.glob("centrality-*.json"))) == 2
+    assert fresh["b"]["pagerank"] != 0.5 and first[0]["id"] == "a"
+    assert fresh["b"]["betweenness"] == 0.0 and fresh["a"]["betweenness"] > 0
+    cached.write_text("{not json")
+    g.remove_edge("b", "c", key="bc")
+    assert {r["id"] for r in centrality(g, cache_dir=tmp_path)} == set("abcde")
 
 
 def test_what_if_changes_exposure_without_touching_the_store(store: GraphStore, tmp_path) -> None:
