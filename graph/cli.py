@@ -68,6 +68,7 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ex)
     su = sub.add_parser("supply", help="supply-chain dependence per input: providers, countries, chokepoints")
+    su.add_argument("entity", nargs="?", help="a company or country: who it depends on for what (default: every input)")
     su.add_argument(
         "--controlling", help="ISO3 codes of controlling jurisdictions (default: every country imposing a control)"
     )
@@ -245,6 +246,7 @@ def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 
 def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.analytics.exposure import sanction_exposure
+    from graph.analytics.supply import dependence_summary, supply_facts
     from graph.views import control_rules
 
     as_of = args.as_of or dt.date.today()
@@ -252,9 +254,10 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
         entity = store.resolve(args.entity) if args.entity else None
         g = store.projection(as_of=as_of)
         rules = control_rules(store)
+        supply = supply_facts(store)
     if args.scenario:
-        return _what_if(args, g, as_of, rules, entity)
-    results = sanction_exposure(g, as_of, rules)
+        return _what_if(args, g, as_of, rules, entity, supply)
+    results = sanction_exposure(g, as_of, rules, supply=supply)
     if entity:
         results = [r for r in results if r.id == entity] or []
         if not results:
@@ -275,18 +278,21 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
                 lists,
                 c["ofac_50"].get("explanation", ""),
                 c["bis_affiliates"].get("explanation", ""),
+                dependence_summary(c["supply_chain"]),
             ]
         )
     print(f"exposure as of {as_of}")
-    print(_table(["id", "name", "score", "lists", "ofac_50", "bis_affiliates"], rows))
+    print(_table(["id", "name", "score", "lists", "ofac_50", "bis_affiliates", "supply_chain"], rows))
     return 0
 
 
-def _what_if(args: argparse.Namespace, g: Any, as_of: dt.date, rules: list[Any], entity: str | None) -> int:
+def _what_if(
+    args: argparse.Namespace, g: Any, as_of: dt.date, rules: list[Any], entity: str | None, supply: Any
+) -> int:
     from graph.analytics.scenario import compare, load_scenario
 
     scenario = load_scenario(args.scenario)
-    _, _, changes = compare(g, scenario, as_of, rules)
+    _, _, changes = compare(g, scenario, as_of, rules, supply)
     if entity:
         changes = [c for c in changes if c.id == entity]
     if args.format == "json":
@@ -320,12 +326,16 @@ def _what_if(args: argparse.Namespace, g: Any, as_of: dt.date, rules: list[Any],
 
 
 def cmd_supply(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
-    from graph.analytics.supply import supply_chain
+    from graph.analytics.supply import dependence_of, supply_chain, supply_facts
 
     as_of = args.as_of or dt.date.today()
     with _open(settings) as store:
+        entity = store.resolve(args.entity) if args.entity else None
         g = store.projection(as_of=as_of)
+        roles, stages = supply_facts(store)
     controlling = [c.strip().upper() for c in args.controlling.split(",")] if args.controlling else None
+    if entity:
+        return _dependence(args, g, dependence_of(g, entity, roles, stages, controlling), as_of)
     deps = [d for d in supply_chain(g, controlling) if d.chokepoint or not args.chokepoints]
     if args.format == "json":
         print(json.dumps([d.as_dict() for d in deps], ensure_ascii=False, indent=1))
@@ -340,6 +350,47 @@ def cmd_supply(args: argparse.Namespace, settings: settings_mod.Settings) -> int
     ]
     print(f"supply-chain dependence as of {as_of} (CSET market shares)")
     print(_table(["input", "chokepoint", "top provider", "top country", "from controlling jurisdictions"], rows))
+    return 0
+
+
+def _dependence(args: argparse.Namespace, g: Any, dep: dict[str, Any], as_of: dt.date) -> int:
+    if args.format == "json":
+        print(json.dumps(dep, ensure_ascii=False, indent=1))
+        return 0
+    name = g.nodes[dep["entity"]].get("name", dep["entity"])
+    print(f"{name}: supply-chain dependence as of {as_of} (controlling: {', '.join(dep['controlling']) or 'none'})")
+    if dep["providers"]:
+        print(
+            _table(
+                ["provider", "country", "for", "relation", "controlled"],
+                [
+                    [
+                        p["name"],
+                        p["country"] or "",
+                        g.nodes[p["for"]].get("name", p["for"]),
+                        p["relation"],
+                        "yes" if p["controlled"] else "",
+                    ]
+                    for p in dep["providers"]
+                ],
+            )
+        )
+    rows = [
+        [
+            d["name"],
+            f"{d['controlled_share']:g}%",
+            f"{d['own_share']:g}%",
+            g.nodes[d["top_provider"][0]].get("name", "") if d["top_provider"] else "",
+            "yes" if d["chokepoint"] else "",
+            "; ".join(d["needed"]),
+        ]
+        for d in dep["inputs"]
+        if d["chokepoint"] or not args.chokepoints
+    ]
+    if not rows:
+        print("no inputs found: no role, provider, product or input of it is in the data")
+        return 0
+    print(_table(["input", "from controlling", "own country", "top provider", "chokepoint", "needed for"], rows))
     return 0
 
 

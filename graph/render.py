@@ -195,6 +195,7 @@ PAGE_CSS = """
 .techgeo{position:relative;background:#fff;color:#111;font-family:"DejaVu Sans",Arial,sans-serif;
  --top:74px;--bottom:64px;--side:210px;overflow:hidden}
 .techgeo.present{font-size:22px;--top:110px;--bottom:90px;--side:260px}
+.techgeo:fullscreen{height:100vh!important;width:100vw}
 .techgeo header{position:absolute;top:0;left:0;right:0;height:var(--top);padding:8px 16px;box-sizing:border-box}
 .techgeo header h1{font-size:1.5em;margin:0;line-height:1.2}
 .techgeo header p{margin:2px 0;color:#333;font-size:.9em}
@@ -269,7 +270,8 @@ def to_html(views: View | Sequence[View], present: bool = False, schema: Schema 
         f'<script type="application/json" id="views">{payload}</script>'
         f"<script>{js}</script><script>{renderer_js()}</script>"
         "<script>techgeoMount(document.querySelector('.techgeo'),"
-        "JSON.parse(document.getElementById('views').textContent));</script></body></html>\n"
+        "JSON.parse(document.getElementById('views').textContent),"
+        f"{{present: {'true' if present else 'false'}}});</script></body></html>\n"
     )
 
 

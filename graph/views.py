@@ -21,6 +21,8 @@ from graph.render import View, cited_sources
 from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
+SEED_INPUTS = 4  # chokepoint inputs shown in the seed story
+BRI = "bri"
 SEED_TYPES = ("LICENSES_TO", "LISTED_ON", "TARGETS", "SUPPLIES", "MEMBER_OF", "HEADQUARTERED_IN", "SUBSIDIARY_OF")
 
 
@@ -32,8 +34,10 @@ def control_rules(store: GraphStore) -> list[dict[str, Any]]:
 def exposure_scores(store: GraphStore, as_of: dt.date) -> dict[str, float]:
     """Every exposed entity's score on ``as_of``, for the heat scale of the pictures."""
     from graph.analytics.exposure import sanction_exposure
+    from graph.analytics.supply import supply_facts
 
-    return {r.id: r.score for r in sanction_exposure(store.projection(as_of=as_of), as_of, control_rules(store))}
+    g = store.projection(as_of=as_of)
+    return {r.id: r.score for r in sanction_exposure(g, as_of, control_rules(store), supply=supply_facts(store))}
 
 
 def source_records(store: GraphStore, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -127,12 +131,7 @@ def neighbourhood_view(
     focus = store.resolve(entity)
     sub = store.neighbourhood(focus, hops, labels, types, as_of, limit=limit, offset=offset)
     caption = neighbourhood_caption(sub, offset)
-    for node_id, page in expanded:
-        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page)
-        sub.nodes.update({k: v for k, v in more.nodes.items() if k not in sub.nodes})
-        sub.edges.update(more.edges)
-        name = more.nodes[node_id].get("name", node_id)
-        caption += f"; {name}: {neighbourhood_caption(more, page)}"
+    more_caption, totals = _expand(store, sub, expanded, labels, types, as_of, limit)
     name = sub.nodes[focus].get("name", focus)
     params = {
         "kind": "neighbourhood",
@@ -145,17 +144,100 @@ def neighbourhood_view(
         "offset": offset,
         "total_neighbours": sub.total_neighbours,  # of the focus, for paging
         "expanded": [list(x) for x in expanded],
+        "expanded_totals": totals,  # of each expanded node, for its own paging
     }
-    return subgraph_view(store, sub, f"{name}: neighbourhood", as_of, focus, heat, caption, params)
+    return subgraph_view(store, sub, f"{name}: neighbourhood", as_of, focus, heat, caption + more_caption, params)
 
 
-def seed_view(store: GraphStore, as_of: dt.date | None = None, heat: Mapping[str, float] | None = None) -> View:
-    """The seed story: Huawei's licensees, controls, suppliers and Belt and Road ties, as of today."""
-    return neighbourhood_view(store, SEED_ENTITY, hops=1, types=SEED_TYPES, as_of=as_of, heat=heat)
+def _expand(
+    store: GraphStore,
+    sub: Subgraph,
+    expanded: Sequence[tuple[str, int]],
+    labels: Sequence[str] | None,
+    types: Sequence[str] | None,
+    as_of: dt.date,
+    limit: int,
+) -> tuple[str, dict[str, int]]:
+    """Merge one page of each expanded node's neighbours into ``sub``; the caption and each node's total."""
+    caption, totals = "", {}
+    for node_id, page in expanded:
+        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page)
+        sub.nodes.update({k: v for k, v in more.nodes.items() if k not in sub.nodes})
+        sub.edges.update(more.edges)
+        name = more.nodes[node_id].get("name", node_id)
+        caption += f"; {name}: {neighbourhood_caption(more, page)}"
+        totals[node_id] = more.total_neighbours
+    return caption, totals
+
+
+def seed_view(
+    store: GraphStore,
+    as_of: dt.date | None = None,
+    heat: Mapping[str, float] | None = None,
+    g: nx.MultiDiGraph | None = None,
+    expanded: Sequence[tuple[str, int]] = (),
+    limit: int = 150,
+) -> View:
+    """The seed story, as of a date: Huawei's lists and controls, its licensees with their countries and
+    those countries' Belt and Road membership, the foundries that make its chips, and the chokepoint
+    inputs those need with their largest providers.
+
+    ``g`` is the projection on ``as_of`` when the caller has it (the app caches one);
+    ``expanded`` grows the story as in :func:`neighbourhood_view`.
+    """
+    from graph.analytics.supply import dependence_of, group_of, supply_facts
+
+    as_of = as_of or dt.date.today()
+    g = g if g is not None else store.projection(as_of=as_of)
+    focus = SEED_ENTITY
+    keep = {focus}
+    for a, b, d in [*g.out_edges(focus, data=True), *g.in_edges(focus, data=True)]:
+        if d["type"] in SEED_TYPES:
+            keep.update((a, b))
+    licensee_countries = set()
+    for _, licensee, d in g.out_edges(focus, data=True):
+        if d["type"] == "LICENSES_TO":
+            licensee_countries |= {
+                c for _, c, d2 in g.out_edges(licensee, data=True) if d2["type"] == "HEADQUARTERED_IN"
+            }
+    keep |= licensee_countries
+    if any(b == BRI for c in licensee_countries for _, b, d in g.out_edges(c, data=True) if d["type"] == "MEMBER_OF"):
+        keep.add(BRI)
+    keep |= group_of(g, focus)
+    roles, stages = supply_facts(store)
+    dep = dependence_of(g, focus, roles, stages)
+    keep |= {p["provider"] for p in dep["providers"]}
+    for d in [d for d in dep["inputs"] if d["chokepoint"]][:SEED_INPUTS]:
+        keep.add(d["input"])
+        if d["top_provider"]:
+            keep.add(d["top_provider"][0])
+    sub = store.subgraph(keep, (*SEED_TYPES, "MANUFACTURES_FOR", "OWNS"), as_of)
+    countries = sum(1 for n in keep if g.nodes[n].get("label") == "Country")
+    caption = (
+        f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership; "
+        f"its lists and controls; the foundries that make its chips and the {SEED_INPUTS} most controlled "
+        f"chokepoint inputs they need, with their largest providers ({len(keep)} entities, {countries} countries)"
+    )
+    more_caption, totals = _expand(store, sub, expanded, None, None, as_of, limit)
+    params = {
+        "kind": "seed",
+        "entity": focus,
+        "as_of": as_of.isoformat(),
+        "limit": limit,
+        "total_neighbours": 0,  # the story is composed, not paged
+        "expanded": [list(x) for x in expanded],
+        "expanded_totals": totals,
+    }
+    name = sub.nodes[focus].get("name", focus)
+    return subgraph_view(store, sub, f"{name}: the seed story", as_of, focus, heat, caption + more_caption, params)
 
 
 def paths_view(
-    store: GraphStore, paths: Sequence[InfluencePath], names: Mapping[str, Mapping[str, Any]], as_of: dt.date
+    store: GraphStore,
+    paths: Sequence[InfluencePath],
+    names: Mapping[str, Mapping[str, Any]],
+    as_of: dt.date,
+    params: Mapping[str, Any] | None = None,
 ) -> View:
     """Influence paths on one picture: the source on the left, the target on the right, hops between."""
     if not paths:
@@ -188,11 +270,13 @@ def paths_view(
         focus=source,
         sources=source_records(store, [s for e in edges.values() for s in e["sources"]]),
         positions={k: list(v) for k, v in layered(columns).items()},
+        params={"kind": "paths", **(params or {})},
     )
     return view
 
 
-EXPLAIN_TYPES = ("OWNS", "LISTED_ON", "LICENSES_TO", "SUBSIDIARY_OF")
+EXPLAIN_TYPES = ("OWNS", "LISTED_ON", "LICENSES_TO", "SUBSIDIARY_OF", "MANUFACTURES_FOR", "SUPPLIES")
+DEPENDENCE_SHOWN = 6
 
 
 def exposure_view(
@@ -202,7 +286,8 @@ def exposure_view(
     as_of: dt.date,
     heat: Mapping[str, float] | None = None,
 ) -> View:
-    """The facts behind one entity's exposure: its lists, the ownership chains and the licensing ties."""
+    """The facts behind one entity's exposure: its lists, the ownership chains, the licensing ties,
+    its manufacturers and its most controlled inputs with their largest providers."""
     focus = exposure["id"]
     c = exposure["components"]
     keep = {focus} | {x["list"] for x in c.get("direct", [])}
@@ -211,6 +296,13 @@ def exposure_view(
             keep.update(contribution["path"])
     for tie in c.get("licensing", []):
         keep.update((tie["licensor"], tie["licensee"]))
+    dep = c.get("supply_chain") or {}
+    keep.update(p["provider"] for p in dep.get("providers", []))
+    # The most controlled inputs, each with its largest provider: the dependence, drawn.
+    for d in dep.get("inputs", [])[:DEPENDENCE_SHOWN]:
+        keep.add(d["input"])
+        if d["top_provider"]:
+            keep.add(d["top_provider"][0])
     chain_lists = {b for a, b, d in g.edges(data=True) if a in keep and d.get("type") == "LISTED_ON"}
     keep |= chain_lists
     sub = Subgraph()
@@ -221,10 +313,18 @@ def exposure_view(
         if a in sub.nodes and b in sub.nodes and d.get("type") in EXPLAIN_TYPES:
             sub.edges[key] = {**d, "id": key, "_type": d["type"], "_start": a, "_end": b}
     title = f"{exposure['name']}: why exposed (score {exposure['score']:g})"
-    return subgraph_view(store, sub, title, as_of, focus, heat, params={"kind": "exposure", "entity": focus})
+    return subgraph_view(
+        store, sub, title, as_of, focus, heat, params={"kind": "exposure", "entity": focus, "as_of": as_of.isoformat()}
+    )
 
 
-def query_view(store: GraphStore, result: QueryResult, title: str, as_of: dt.date | None = None) -> View | None:
+def query_view(
+    store: GraphStore,
+    result: QueryResult,
+    title: str,
+    as_of: dt.date | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> View | None:
     """The nodes, relationships and paths in a console result as a picture, or None when there are none."""
     nodes: dict[str, dict[str, Any]] = {}
     rels: dict[str, dict[str, Any]] = {}
@@ -255,4 +355,30 @@ def query_view(store: GraphStore, result: QueryResult, title: str, as_of: dt.dat
         if found:
             nodes[node_id] = found
     sub = Subgraph(nodes=nodes, edges=rels)
-    return subgraph_view(store, sub, title, as_of or dt.date.today())
+    return subgraph_view(store, sub, title, as_of or dt.date.today(), params=params)
+
+
+# The page each kind of view comes from, and the link parameters that page reads.
+_LIVE_PAGES = {
+    "neighbourhood": ("explore", ("entity", "hops", "types", "labels", "as_of")),
+    "seed": ("explore", ("entity", "as_of")),
+    "paths": ("paths", ("from", "to", "types", "hops", "k", "directed", "as_of")),
+    "exposure": ("exposure", ("entity", "as_of")),
+    "query": ("console", ("q", "params")),
+}
+
+
+def live_link(view: View) -> tuple[str, dict[str, str]] | None:
+    """The app page (its url path) and link parameters that recompute ``view`` from today's graph, if known."""
+    page = _LIVE_PAGES.get(str(view.params.get("kind")))
+    if page is None:
+        return None
+    name, keys = page
+    out = {}
+    for key in keys:
+        value = view.params.get(key, view.as_of if key == "as_of" else None)
+        if value is not None and value != []:
+            out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    if name == "console":
+        out["run"] = "1"
+    return name, out

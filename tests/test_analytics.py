@@ -288,6 +288,29 @@ def test_supply_chain_chokepoints_from_cset(tmp_path) -> None:
     assert all(d["chokepoint"] for d in deps.values())
     table = run("supply", "--store", db)
     assert "EUV lithography tools" in table.stdout and "ASML Holding N.V. 100%" in table.stdout
+    # One entity: HiSilicon designs (EDA, IP) and SMIC makes its chips (lithography), so it needs both.
+    res = run("supply", "HiSilicon", "--format", "json", "--as-of", "2026-11-24", "--store", db)
+    assert res.returncode == 0, res.stderr
+    dep = json.loads(res.stdout)
+    assert dep["home"] == "CHN" and "CHN" not in dep["controlling"] and "USA" in dep["controlling"]
+    assert [p["provider"] for p in dep["providers"]] == ["smic"]  # TSMC stopped in September 2020
+    inputs = {d["name"]: d for d in dep["inputs"]}
+    assert any(
+        n.startswith("fabrication (Semiconductor Manufacturing") for n in inputs["EUV lithography tools"]["needed"]
+    )
+    assert (
+        "design (HiSilicon Technologies Co., Ltd., fabless)"
+        in inputs["Electronic design automation software"]["needed"]
+    )
+    assert inputs["EUV lithography tools"]["input"] in dep["dependent_inputs"]
+    before = json.loads(run("supply", "HiSilicon", "--format", "json", "--as-of", "2019-06-01", "--store", db).stdout)
+    assert [p["provider"] for p in before["providers"]] == ["tsmc"]  # SMIC from August 2023 (TechInsights)
+    # The Netherlands does not control itself: EUV, all Dutch, is no dependence of ASML's home.
+    nld = json.loads(run("supply", "NLD", "--format", "json", "--store", db).stdout)
+    assert {d["name"]: d for d in nld["inputs"]}["EUV lithography tools"]["controlled_share"] == 0
+    res = run("exposure", "hisilicon", "--format", "json", "--store", db)
+    (item,) = json.loads(res.stdout)
+    assert item["components"]["supply_chain"]["dependent_inputs"] and "supply_chain: 10" in item["formula"]
 
 
 def test_licensing_ties_by_country_with_bri_membership(store: GraphStore) -> None:

@@ -56,6 +56,62 @@ def test_explore_filters_change_the_picture(core_env: str) -> None:
     assert at.query_params["hops"] == ["2"] or at.query_params["hops"] == "2"
 
 
+def test_explore_opens_on_the_seed_story_and_pages_each_expansion(core_env: str) -> None:
+    at = app()
+    story = at.markdown[0].value
+    assert "Belt and Road membership" in story and "chokepoint inputs" in story, story
+    at.number_input(key="limit").set_value(10).run()
+    at.session_state["expanded"] = [["CHN", 0]]
+    at.run()
+    more = [b for b in at.button if b.label.startswith("More of China (showing 1–10 of ")]
+    assert more, [b.label for b in at.button]
+    more[0].click().run()
+    assert at.session_state["expanded"] == [["CHN", 10]]
+    assert "China: showing 11–20 of" in at.markdown[0].value
+    assert "Belt and Road membership" in at.markdown[0].value  # still the story, grown by the expansion
+
+
+def test_seed_story_has_suppliers_and_belt_and_road_countries(core_env: str) -> None:
+    from graph import views as gv
+
+    with open_store(settings_mod.load()) as store:
+        view = gv.seed_view(store, dt.date(2026, 11, 24))
+    labels = {n["id"]: n["label"] for n in view.nodes}
+    types = {(e["type"], e["from"], e["to"]) for e in view.edges}
+    assert ("MANUFACTURES_FOR", "smic", "hisilicon") in types  # the foundry that makes its chips
+    assert ("SUPPLIES", "asml", "cset-N20") in types  # EUV tools, a chokepoint SMIC needs, from ASML
+    licensees = {b for t, a, b in types if t == "LICENSES_TO" and a == "huawei"}
+    countries = {b for t, a, b in types if t == "HEADQUARTERED_IN" and a in licensees}
+    assert countries and all(labels[c] == "Country" for c in countries)
+    assert any(t == "MEMBER_OF" and a in countries and b == "bri" for t, a, b in types)
+    assert 20 <= len(view.nodes) <= 60, len(view.nodes)  # a readable picture, not a hairball
+    assert all(e["sources"] for e in view.edges) and view.sources
+
+
+def test_every_saved_query_runs_on_this_store_and_finds_something(core_env: str) -> None:
+    from graph.console import SAVED_QUERIES
+
+    with open_store(settings_mod.load()) as store:
+        for saved in SAVED_QUERIES:
+            params = {
+                p.name: dt.date.today().isoformat() if p.kind == "date" and p.default is None else p.default
+                for p in saved.params
+            }
+            result = store.query(saved.text(store.kind), params, timeout=30, limit=500)
+            assert result.rows, (store.kind, saved.name)
+
+
+def test_console_link_runs_its_query(core_env: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update(
+        {"q": "MATCH (n:Company) WHERE n.id = $id RETURN n.name AS name", "params": '{"id": "asml"}', "run": "1"}
+    )
+    at.run()
+    at.switch_page("graph/ui/pages/console.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.dataframe[0].value["name"].tolist() == ["ASML Holding N.V."]
+
+
 def test_console_refuses_a_write_and_keeps_the_graph(core_env: str) -> None:
     with open_store(settings_mod.load()) as store:
         before = store.counts()
@@ -106,7 +162,26 @@ def test_saved_view_appears_in_the_briefing(core_env: str, tmp_path: Path, monke
     next(b for b in at.button if b.label == "Save view to briefing").click().run()
     at.switch_page("graph/ui/pages/briefing.py").run()
     assert not at.exception
-    assert any("neighbourhood" in e.label for e in at.expander), [e.label for e in at.expander]
+    assert any("seed story" in e.label for e in at.expander), [e.label for e in at.expander]
+    # Each view is shared by a link to its frozen picture and one that recomputes it on today's graph.
+    links = {e.proto.label: e.proto for e in at.get("page_link")}
+    frozen = links["Link to this saved view"]
+    assert frozen.page == "briefing" and frozen.query_string.startswith("board=briefing&view="), frozen
+    live = links["Open it live on today's graph"]
+    assert live.page in ("", "explore") and "entity=huawei" in live.query_string, live  # Explore is the default page
+    assert at.query_params["board"] in (["briefing"], "briefing")
+
+
+def test_paths_page_reads_and_writes_its_link(core_env: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"from": "hisilicon", "to": "asml", "hops": "4", "k": "3", "directed": "0"})
+    at.run()
+    at.switch_page("graph/ui/pages/paths.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="path_hops").value == 4 and at.number_input(key="path_k").value == 3
+    assert "HiSilicon" in at.markdown[0].value or any("HiSilicon" in m.value for m in at.markdown)
+    at.slider(key="path_hops").set_value(5).run()
+    assert at.query_params["hops"] in (["5"], "5") and at.query_params["from"] in (["hisilicon"], "hisilicon")
 
 
 def test_missing_store_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

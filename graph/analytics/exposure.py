@@ -9,18 +9,23 @@ Components (each with the facts or paths that justify it):
   while an ``ExportControl`` with ``rule: bis_affiliates_50`` is in force —
   its effective date, suspension window and end come from the data;
 * ``licensing``: licences the entity takes from listed licensors, or grants
-  while listed (see :mod:`graph.analytics.licensing`).
+  while listed (see :mod:`graph.analytics.licensing`);
+* ``supply_chain``: the inputs a company (with its group and its
+  manufacturers) or a country needs, and the share of each that comes from
+  controlling jurisdictions other than its own (see
+  :func:`graph.analytics.supply.dependence_of`), computed when the caller
+  passes the roles and stages it reads from (``supply=supply_facts(store)``).
 
 The score is explainable by construction::
 
-    score = min(100, direct + ofac_50 + bis_affiliates + licensing)
+    score = min(100, direct + ofac_50 + bis_affiliates + licensing + supply_chain)
     direct          = 100 if on a blocking list (SDN), else 60 for the Entity List
                       plus 25 for each other list
     ofac_50         = 90 if blocked, 45 if blocked only at the upper bound
     bis_affiliates  = 60 if covered, 30 if covered only at the upper bound
     licensing       = 10 if the entity licenses from a listed licensor
-
-Supply-chain dependence per input is :mod:`graph.analytics.supply`.
+    supply_chain    = 10 if an input it needs comes 50% or more from controlling
+                      jurisdictions other than its own
 """
 
 from __future__ import annotations
@@ -34,13 +39,15 @@ import networkx as nx
 
 from graph.analytics.licensing import listed_ties
 from graph.analytics.ownership import RuleResult, ownership_rule
+from graph.analytics.supply import ROLE_STAGES, SupplyFacts, dependence_of
 
 SDN = "us-ofac-sdn"
 ENTITY_LIST = "us-bis-entity-list"
 FORMULA = (
-    "score = min(100, direct + ofac_50 + bis_affiliates + licensing); direct: 100 blocking list, 60 Entity List, "
-    "25 other list; ofac_50: 90 blocked, 45 at upper bound only; bis_affiliates: 60 covered, 30 at upper bound only; "
-    "licensing: 10 if licensee of a listed licensor"
+    "score = min(100, direct + ofac_50 + bis_affiliates + licensing + supply_chain); direct: 100 blocking list, "
+    "60 Entity List, 25 other list; ofac_50: 90 blocked, 45 at upper bound only; bis_affiliates: 60 covered, 30 at "
+    "upper bound only; licensing: 10 if licensee of a listed licensor; supply_chain: 10 if an input it needs comes "
+    "50% or more from controlling jurisdictions other than its own"
 )
 
 
@@ -90,6 +97,28 @@ def _listings(g: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _dependences(g: nx.MultiDiGraph, supply: SupplyFacts) -> dict[str, dict[str, Any]]:
+    """Supply dependence of every company and country that needs any input."""
+    roles, stages = supply
+    # Only parties in the supply chain have a dependence: companies with a producing role or
+    # with providers, products or inputs, and countries with CSET shares of their own.
+    candidates = {c for c, rs in roles.items() if any(r in ROLE_STAGES for r in rs)}
+    for a, b, d in g.edges(data=True):
+        t = d.get("type")
+        if t in ("MANUFACTURES_FOR", "SUPPLIES") and g.nodes[b].get("label") == "Company":
+            candidates.add(b)
+        elif (t, g.nodes[a].get("label")) in {("USES", "Company"), ("MAKES", "Company"), ("SUPPLIES", "Country")}:
+            candidates.add(a)
+    out: dict[str, dict[str, Any]] = {}
+    memo: dict[Any, Any] = {}
+    for n in sorted(candidates):
+        if n in g:
+            dep = dependence_of(g, n, roles, stages, memo=memo)
+            if dep["inputs"]:
+                out[n] = dep
+    return out
+
+
 def _rule_points(r: RuleResult | None, full: float) -> float:
     if r is None or r.listed or r.blocked is False:
         return 0.0
@@ -101,11 +130,14 @@ def sanction_exposure(
     as_of: dt.date,
     rules: Iterable[Mapping[str, Any]] = (),
     blocking_lists: Iterable[str] = (SDN,),
+    supply: SupplyFacts | None = None,
 ) -> list[Exposure]:
     """Exposure of every entity with any component, highest score first.
 
     ``g`` is a projection valid on ``as_of`` (``store.projection(as_of=...)``);
-    ``rules`` are the ExportControl nodes that carry a ``rule`` code.
+    ``rules`` are the ExportControl nodes that carry a ``rule`` code;
+    ``supply`` is :func:`~graph.analytics.supply.supply_facts` of the store,
+    without which the supply_chain component is left out.
     """
     blocking = set(blocking_lists)
     listings = _listings(g)
@@ -125,8 +157,9 @@ def sanction_exposure(
     for tie in listed_ties(g):
         ties.setdefault(tie.licensee, []).append(tie.__dict__ | {"role": "licensee"})
         ties.setdefault(tie.licensor, []).append(tie.__dict__ | {"role": "licensor"})
+    dependence = _dependences(g, supply) if supply is not None else {}
     out = []
-    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties):
+    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties) | set(dependence):
         direct = listings.get(entity, [])
         if any(x["list"] in blocking for x in direct):
             d_points = 100.0
@@ -135,13 +168,16 @@ def sanction_exposure(
         o, a = ofac.get(entity), affiliates.get(entity)
         own_ties = ties.get(entity, [])
         l_points = 10.0 if any(t["role"] == "licensee" and t["licensor_lists"] for t in own_ties) else 0.0
-        score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0) + l_points)
+        dep = dependence.get(entity)
+        s_points = 10.0 if dep and dep["dependent_inputs"] else 0.0
+        score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0) + l_points + s_points)
         components: dict[str, Any] = {
             "direct": direct,
             "ofac_50": o.as_dict() if o and not o.listed else {"blocked": bool(o), "listed": bool(o)},
             "bis_affiliates": (a.as_dict() if a and not a.listed else {"blocked": bool(a), "listed": bool(a)})
             | {"rules": rule_notes},
             "licensing": own_ties,
+            "supply_chain": dep or {},
         }
         if score > 0:
             out.append(Exposure(entity, g.nodes[entity].get("name", entity), score, components))

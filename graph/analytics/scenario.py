@@ -30,6 +30,7 @@ from typing import Any
 import networkx as nx
 
 from graph.analytics.exposure import Exposure, sanction_exposure
+from graph.analytics.supply import SupplyFacts
 from graph.errors import Problem, ValidationError
 from graph.model import edge_id
 from graph.schema import load_schema
@@ -159,14 +160,18 @@ class Change:
 
 
 def compare(
-    g: nx.MultiDiGraph, scenario: Scenario, as_of: dt.date, rules: Iterable[Mapping[str, Any]] = ()
+    g: nx.MultiDiGraph,
+    scenario: Scenario,
+    as_of: dt.date,
+    rules: Iterable[Mapping[str, Any]] = (),
+    supply: SupplyFacts | None = None,
 ) -> tuple[list[Exposure], list[Exposure], list[Change]]:
     """Exposure without and with the scenario, and every entity whose score changes, with why."""
     rules = list(rules)
     hypo = apply(g, scenario, as_of)
     extra_rules = [dict(d, id=n) for n, d in hypo.nodes(data=True) if d.get("hypothetical") and d.get("rule")]
-    base = sanction_exposure(g, as_of, rules)
-    what = sanction_exposure(hypo, as_of, rules + extra_rules)
+    base = sanction_exposure(g, as_of, rules, supply=supply)
+    what = sanction_exposure(hypo, as_of, rules + extra_rules, supply=supply)
     before, after = {e.id: e for e in base}, {e.id: e for e in what}
     changes = []
     for entity in sorted(set(before) | set(after)):

@@ -22,13 +22,14 @@ comes from them is the dependence a controlled buyer faces.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 CHOKEPOINT = 50.0
+SupplyFacts = tuple[dict[str, list[str]], dict[str, str]]  # company roles, CSET process stages
 
 
 @dataclass
@@ -116,3 +117,168 @@ def supply_chain(g: nx.MultiDiGraph, controlling: Iterable[str] | None = None) -
         )
     )
     return out
+
+
+# The CSET stage whose processes a company's role performs: a foundry needs what fabrication needs.
+ROLE_STAGES = {
+    "foundry": "Fabrication",
+    "idm": "Fabrication",
+    "memory": "Fabrication",
+    "fabless": "Design",
+    "ip": "Design",
+    "osat": "Assembly, testing, and packaging (ATP)",
+}
+
+
+def group_of(g: nx.MultiDiGraph, entity: str) -> set[str]:
+    """The entity and the companies under it: subsidiaries, and companies it owns 50% or more of, transitively."""
+    group, todo = {entity}, [entity]
+    while todo:
+        parent = todo.pop()
+        for child, _, d in g.in_edges(parent, data=True):
+            if d.get("type") == "SUBSIDIARY_OF" and child not in group:
+                group.add(child)
+                todo.append(child)
+        for _, child, d in g.out_edges(parent, data=True):
+            if d.get("type") == "OWNS" and (d.get("share") or 0) >= 50 and child not in group:
+                group.add(child)
+                todo.append(child)
+    return group
+
+
+def upstream(g: nx.MultiDiGraph, techs: Iterable[str], depth: int = 4) -> set[str]:
+    """Every input that goes into ``techs`` (CSET's goes_into) or is a kind of one, up to ``depth`` steps."""
+    seen = set(techs)
+    frontier = set(seen)
+    for _ in range(depth):
+        frontier = {
+            x for t in frontier for x, _, d in g.in_edges(t, data=True) if d.get("type") in ("INPUT_TO", "TYPE_OF")
+        } - seen
+        seen |= frontier
+    return seen
+
+
+def dependence_of(
+    g: nx.MultiDiGraph,
+    entity: str,
+    roles: Mapping[str, Iterable[str]] | None = None,
+    stages: Mapping[str, str] | None = None,
+    controlling: Iterable[str] | None = None,
+    memo: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """Who ``entity`` depends on, for what, and how much of it comes from controlling jurisdictions.
+
+    For a company, with its group (:func:`group_of`):
+
+    * providers: the companies that manufacture for or supply it, with their countries;
+    * inputs: those its products use, those it uses, those its providers
+      supply, and everything upstream (CSET's goes_into) of the processes of
+      the stage its role performs, and of its providers' roles
+      (:data:`ROLE_STAGES`: a fabless designer needs design tools and IP;
+      its foundry needs lithography).
+
+    For a country: every input. ``roles`` maps company ids to their roles and
+    ``stages`` maps CSET process ids to their stage. ``controlled_share``
+    counts only controlling countries other than the entity's own, since a
+    jurisdiction does not control itself. ``memo`` keeps :func:`supply_chain`
+    per controlling set across calls on the same projection.
+    """
+    memo = {} if memo is None else memo
+    if "hq" not in memo:
+        memo["hq"] = {a: b for a, b, d in g.edges(data=True) if d.get("type") == "HEADQUARTERED_IN"}
+        memo["ctrl"] = controlling_countries(g)
+    ctrl = set(controlling) if controlling is not None else memo["ctrl"]
+    roles, stages = roles or {}, stages or {}
+    label = g.nodes[entity].get("label")
+    hq = memo["hq"]
+    home = entity if label == "Country" else hq.get(entity)
+    others = ctrl - {home}
+    key = frozenset(others)
+    if key not in memo:
+        memo[key] = {d.input: d for d in supply_chain(g, others)}
+    by_input = memo[key]
+    group = {entity} if label == "Country" else group_of(g, entity)
+    own = {t for m in group for _, t, d in g.out_edges(m, data=True) if d.get("type") == "SUPPLIES"}
+    providers: list[dict[str, Any]] = []
+    needed: dict[str, set[str]] = defaultdict(set)  # input -> how it is needed
+
+    def need(techs: Iterable[str], why: str) -> None:
+        for tech in upstream(g, techs):
+            if tech in by_input and tech not in own:
+                needed[tech].add(why)
+
+    def by_role(company: str, who: str) -> None:
+        for role in roles.get(company, ()):
+            stage = ROLE_STAGES.get(role)
+            if stage:
+                need([t for t, s in stages.items() if s == stage and t in g], f"{stage.lower()} ({who}, {role})")
+
+    if label == "Country":
+        for tech in by_input:
+            needed[tech].add("national supply")
+    else:
+        for member in sorted(group):
+            member_name = g.nodes[member].get("name", member)
+            by_role(member, member_name)
+            for p, _, d in g.in_edges(member, data=True):
+                if d.get("type") not in ("MANUFACTURES_FOR", "SUPPLIES") or g.nodes[p].get("label") != "Company":
+                    continue
+                provider_name = g.nodes[p].get("name", p)
+                providers.append(
+                    {
+                        "provider": p,
+                        "name": provider_name,
+                        "country": hq.get(p),
+                        "for": member,
+                        "relation": d["type"],
+                        "controlled": hq.get(p) in others,
+                        "sources": d.get("sources", []),
+                    }
+                )
+                need(
+                    [t for _, t, d2 in g.out_edges(p, data=True) if d2.get("type") == "SUPPLIES"],
+                    f"from {provider_name}",
+                )
+                by_role(p, f"{provider_name} for {member_name}")
+            for _, x, d in g.out_edges(member, data=True):
+                if d.get("type") == "USES":
+                    need([x], f"used by {member_name}")
+                if d.get("type") == "MAKES":
+                    used = [t for _, t, d2 in g.out_edges(x, data=True) if d2.get("type") == "USES"]
+                    need(used, f"used in {g.nodes[x].get('name', x)}")
+    inputs = []
+    for tech, why in needed.items():
+        dep = by_input[tech].as_dict()
+        dep["own_share"] = dep["by_country"].get(home, 0.0) if home else 0.0
+        dep["needed"] = sorted(why)
+        inputs.append(dep)
+    inputs.sort(key=lambda d: (-d["controlled_share"], d["name"]))
+    return {
+        "entity": entity,
+        "home": home,
+        "controlling": sorted(others),
+        "providers": providers,
+        "controlled_providers": sum(p["controlled"] for p in providers),
+        "inputs": inputs,
+        "dependent_inputs": [d["input"] for d in inputs if d["controlled_share"] >= CHOKEPOINT],
+    }
+
+
+def dependence_summary(dep: Mapping[str, Any]) -> str:
+    """``12 of 56 inputs >= 50% from JPN, NLD, USA``: a dependence in one line ('' when there is none)."""
+    if not dep:
+        return ""
+    return f"{len(dep['dependent_inputs'])} of {len(dep['inputs'])} inputs >= 50% from {', '.join(dep['controlling'])}"
+
+
+def supply_facts(store: Any) -> SupplyFacts:
+    """Company roles and CSET process stages, which :func:`dependence_of` reads from the store."""
+    roles = {i: r for i, r in store.query("MATCH (c:Company) RETURN c.id, c.roles", limit=None).rows if r}
+    stages = {
+        i: s
+        for i, s in store.query(
+            "MATCH (t:Technology) WHERE t.category = 'process' RETURN t.id, t.stage", limit=None
+        ).rows
+        if s
+    }
+    return roles, stages

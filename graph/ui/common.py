@@ -70,6 +70,22 @@ def open_context() -> Context:
     return _CURRENT
 
 
+@st.cache_resource(max_entries=8)
+def topology(version: str, as_of: dt.date) -> Any:
+    """:func:`projection` as arrays, for the path engine; shared like the projection."""
+    from graph.analytics.topology import Topology
+
+    return Topology.from_networkx(projection(version, as_of))
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer from the page's link, clamped to the widget's range; the default when absent or not a number."""
+    try:
+        return min(high, max(low, int(st.query_params.get(name, default))))
+    except ValueError:
+        return default
+
+
 def ctx() -> Context:
     """The context of the current run."""
     return _CURRENT or open_context()
@@ -84,8 +100,11 @@ def projection(version: str, as_of: dt.date) -> Any:
 @st.cache_data(max_entries=16)
 def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
     from graph.analytics.exposure import sanction_exposure
+    from graph.analytics.supply import supply_facts
 
-    return [r.as_dict() for r in sanction_exposure(projection(version, as_of), as_of, gv.control_rules(ctx().store))]
+    store = ctx().store
+    g = projection(version, as_of)
+    return [r.as_dict() for r in sanction_exposure(g, as_of, gv.control_rules(store), supply=supply_facts(store))]
 
 
 def heat(as_of: dt.date) -> dict[str, float]:

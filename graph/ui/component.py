@@ -28,7 +28,7 @@ export default function (component) {
   root.dataset.key = data.key;
   delete root.dataset.drawn;
   techgeoMount(root, JSON.parse(data.views), {
-    title: data.title, selected: data.selected,
+    title: data.title, selected: data.selected, present: data.present, start: data.start,
     onClick: function (id) { setTriggerValue("clicked", id); },
   });
 }
@@ -54,17 +54,19 @@ def network(
     present: bool = False,
     title: bool = True,
     on_click: Callable[[], None] | None = None,
+    start: int = 0,
 ) -> str | None:
-    """Draw a view (or step through a storyboard); return the id of a node clicked in this run, if any."""
+    """Draw a view (or step through a storyboard from view ``start``); return the id of a node clicked in this run."""
     views = [views] if isinstance(views, View) else list(views)
     payload = safe_json(page_views(views, big_fonts=present))
     data = {
         "views": payload,
-        "key": hashlib.sha1((payload + str(selected) + str(present)).encode()).hexdigest(),
+        "key": hashlib.sha1((payload + str(selected) + str(present) + str(start)).encode()).hexdigest(),
         "height": height,
         "selected": selected,
         "present": present,
         "title": title,
+        "start": start,
     }
     result = _component()(key=key, data=data, height=height, on_clicked_change=on_click or (lambda: None))
     return getattr(result, "clicked", None)

@@ -61,6 +61,14 @@ function techgeoMount(root, views, opts) {
       if (e.key === "ArrowLeft" || e.key === "PageUp") show(current - 1);
     });
   }
+  if (opts.present && root.requestFullscreen) {
+    // Full screen for the briefing room: the picture, legend and footer fill the display.
+    text("button", "Full screen", nav).onclick = function () {
+      if (root.ownerDocument.fullscreenElement) root.ownerDocument.exitFullscreen();
+      else root.requestFullscreen();
+    };
+    root.addEventListener("fullscreenchange", function () { if (network) network.fit({animation: false}); });
+  }
   window.techgeoShow = show;
-  show(0);
+  show(opts.start || 0);
 }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
+from graph import views as gv
 from graph.briefing import Storyboard, list_storyboards
 from graph.errors import GraphError
-from graph.ui.common import ctx, header
+from graph.ui.common import ctx, header, query_int
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -19,8 +22,11 @@ def briefing_page() -> None:
     header("Briefing")
     folder = settings.store_path.parent / "briefings"
     boards = list_storyboards(folder)
+    q = st.query_params
+    choices = sorted(set(boards) | {"briefing"})
+    linked = q.get("board") if q.get("board") in choices else None
     c1, c2 = st.columns([2, 1])
-    name = c1.selectbox("Storyboard", sorted(set(boards) | {"briefing"}), key="board")
+    name = c1.selectbox("Storyboard", choices, choices.index(linked) if linked else 0, key="board")
     new = c2.text_input("New storyboard name")
     if new:
         st.session_state["board"] = Storyboard.clean_name(new)
@@ -29,11 +35,14 @@ def briefing_page() -> None:
     if not board.views:
         st.info("No views yet: use 'Save view to briefing' on Explore, Influence paths, Exposure or the console.")
         return
-    present = st.toggle("Present (large fonts, full width; arrow keys step)", key="present")
+    shown = query_int("view", 1, 1, len(board.views)) - 1  # a link may name one view, counted from 1
+    present = st.toggle("Present (large fonts, full width; arrow keys step)", q.get("present") == "1", key="present")
+    st.query_params.update(board=board.name, view=str(shown + 1), present="1" if present else "0")
     if present:
-        network(board.views, key="present_net", height=860, present=True)
+        network(board.views, key="present_net", height=860, present=True, start=shown)
     for i, v in enumerate(board.views):
-        with st.expander(f"{i + 1}. {v.title}", expanded=not present and i == 0):
+        with st.expander(f"{i + 1}. {v.title}", expanded=not present and i == shown):
+            _links(board.name, i, v)
             v.title = st.text_input("Title", v.title, key=f"title_{i}")
             v.note = st.text_area("Note", v.note, key=f"note_{i}")
             b1, b2, b3, b4 = st.columns(4)
@@ -58,6 +67,22 @@ def briefing_page() -> None:
                 col.error(str(exc))
             else:
                 col.download_button(f"Download {fmt.upper()}", data, f"{board.name}.{fmt}", key=f"get_{fmt}")
+
+
+def _links(board: str, i: int, view: Any) -> None:
+    """Links that share this view: the saved picture as it was frozen, and the page that recomputes it today."""
+    l1, l2 = st.columns(2)
+    with l1:
+        st.page_link(
+            "graph/ui/pages/briefing.py",
+            label="Link to this saved view",
+            query_params={"board": board, "view": str(i + 1)},
+        )
+    live = gv.live_link(view)
+    if live:
+        page, params = live
+        with l2:
+            st.page_link(f"graph/ui/pages/{page}.py", label="Open it live on today's graph", query_params=params)
 
 
 briefing_page()

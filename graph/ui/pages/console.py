@@ -45,10 +45,16 @@ def console_page() -> None:
                     params[p.name] = st.date_input(p.name, dt.date.today(), help=p.help).isoformat()
                 else:
                     params[p.name] = st.text_input(p.name, p.default, help=p.help)
-    text = st.text_area("Query", saved.text(kind) if saved else "MATCH (n:Company) RETURN n.name LIMIT 10", height=120)
-    extra = st.text_area("Parameters (JSON object)", "{}" if not saved else json.dumps(params), height=68)
-    if not st.button("Run", type="primary"):
+    q = st.query_params
+    linked = q.get("q") if not saved else None  # a shared link carries its query and parameters
+    default = linked or (saved.text(kind) if saved else "MATCH (n:Company) RETURN n.name LIMIT 10")
+    text = st.text_area("Query", default, height=120)
+    extra = st.text_area("Parameters (JSON object)", q.get("params", "{}") if linked else json.dumps(params), height=68)
+    # A link with run=1 runs once on opening; the query is read-only like any other.
+    auto = linked is not None and q.get("run") == "1" and not st.session_state.get("console_linked_run")
+    if not (st.button("Run", type="primary") or auto):
         return
+    st.session_state["console_linked_run"] = True
     try:
         params = json.loads(extra or "{}")
         if not isinstance(params, dict):
@@ -68,7 +74,8 @@ def console_page() -> None:
     frame = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
     st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv")
-    view = gv.query_view(STORE, result, pick if saved else "Console query")
+    link = {"kind": "query", "q": text, "params": extra or "{}"}
+    view = gv.query_view(STORE, result, pick if saved else "Console query", params=link)
     if view is not None:
         network(view, key="console_net", height=480)
         save_button(view, "save_console")

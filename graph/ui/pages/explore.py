@@ -10,7 +10,18 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError
-from graph.ui.common import citations, ctx, entity_box, exposure_results, header, heat, md, parse_date, save_button
+from graph.ui.common import (
+    citations,
+    ctx,
+    entity_box,
+    exposure_results,
+    header,
+    heat,
+    md,
+    parse_date,
+    projection,
+    save_button,
+)
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -52,19 +63,17 @@ def explore_page() -> None:
     if st.session_state.get("focus") != entity:
         st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0)
     offset = st.session_state.get("offset", 0)
+    expanded = [tuple(x) for x in st.session_state.get("expanded", [])]
+    # Untouched filters on the seed entity tell the composed story; any change shows a plain neighbourhood.
+    story = entity == gv.SEED_ENTITY and hops == 1 and not labels and set(types) == set(gv.SEED_TYPES) and not offset
     try:
-        view = gv.neighbourhood_view(
-            STORE,
-            entity,
-            hops,
-            labels or None,
-            types or None,
-            as_of,
-            int(limit),
-            offset,
-            heat(as_of),
-            [tuple(x) for x in st.session_state.get("expanded", [])],
-        )
+        if story:
+            g = projection(VERSION, as_of)
+            view = gv.seed_view(STORE, as_of, heat(as_of), g, expanded, int(limit))
+        else:
+            view = gv.neighbourhood_view(
+                STORE, entity, hops, labels or None, types or None, as_of, int(limit), offset, heat(as_of), expanded
+            )
     except GraphError as exc:
         st.error(str(exc))
         return
@@ -91,10 +100,24 @@ def explore_page() -> None:
             st.rerun()
         with b4:
             save_button(view, "save_explore")
+        _more_buttons(view, int(limit))
         st.caption(f"{total} neighbours drawn · share this view: copy the address bar (it holds the parameters)")
         citations(view)
     with side:
         _details(st.session_state.get("selected") or entity, as_of)
+
+
+def _more_buttons(view: Any, limit: int) -> None:
+    """A "more" button for each expanded node that has neighbours beyond the page shown."""
+    totals = view.params.get("expanded_totals", {})
+    names = {n["id"]: n["name"] for n in view.nodes}
+    for i, (node_id, page) in enumerate(st.session_state.get("expanded", [])):
+        total = totals.get(node_id, 0)
+        if page + limit < total:
+            shown = f"{page + 1:,}–{min(page + limit, total):,} of {total:,}"
+            if st.button(f"More of {names.get(node_id, node_id)} (showing {shown})", key=f"more_{node_id}"):
+                st.session_state["expanded"][i] = [node_id, page + limit]
+                st.rerun()
 
 
 def _details(node_id: str, as_of: dt.date) -> None:

@@ -19,8 +19,55 @@ STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version,
 # -- Sanction exposure ---------------------------------------------------------
 
 
+def _dependence_table(dep: dict) -> None:
+    """Who the entity depends on for what: its providers and its inputs, most controlled first."""
+    if not dep:
+        return
+    names = entities(VERSION)
+    st.markdown(
+        f"**Supply-chain dependence** (controlling jurisdictions other than its own: {', '.join(dep['controlling'])})"
+    )
+    if dep["providers"]:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "provider": p["name"],
+                        "country": p["country"],
+                        "for": names.get(p["for"], p["for"]),
+                        "relation": p["relation"],
+                        "controlled": p["controlled"],
+                    }
+                    for p in dep["providers"]
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "input": d["name"],
+                    "from controlling jurisdictions %": d["controlled_share"],
+                    "own country %": d["own_share"],
+                    "top provider": names.get(d["top_provider"][0], d["top_provider"][0]) if d["top_provider"] else "",
+                    "top country": d["top_country"][0] if d["top_country"] else "",
+                    "chokepoint": d["chokepoint"],
+                    "needed for": "; ".join(d["needed"]),
+                }
+                for d in dep["inputs"]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=260,
+    )
+
+
 def exposure_page() -> None:
     from graph.analytics.exposure import FORMULA
+    from graph.analytics.supply import dependence_summary
 
     header("Sanction exposure")
     as_of = st.date_input("As of", dt.date.today(), key="exp_as_of")
@@ -34,6 +81,7 @@ def exposure_page() -> None:
             "ofac_50": r["components"]["ofac_50"].get("explanation", ""),
             "bis_affiliates": r["components"]["bis_affiliates"].get("explanation", ""),
             "licensing ties": len(r["components"].get("licensing", [])),
+            "supply_chain": dependence_summary(r["components"].get("supply_chain", {})),
         }
         for r in results
     ]
@@ -52,12 +100,14 @@ def exposure_page() -> None:
     with right:
         st.metric("Score", f"{result['score']:g}")
         st.json(result["components"], expanded=1)
+    _dependence_table(result["components"].get("supply_chain", {}))
     _what_if(as_of)
     _bri_map(as_of)
 
 
 def _what_if(as_of: dt.date) -> None:
     from graph.analytics.scenario import compare, scenario_from_dict
+    from graph.analytics.supply import supply_facts
 
     st.subheader("What if", anchor=False)
     ops = st.session_state.setdefault("scenario_ops", [])
@@ -92,7 +142,8 @@ def _what_if(as_of: dt.date) -> None:
         st.rerun()
     try:
         scenario = scenario_from_dict(doc, "what-if panel")
-        _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, gv.control_rules(STORE))
+        supply = supply_facts(STORE)
+        _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, gv.control_rules(STORE), supply)
     except GraphError as exc:
         st.error(str(exc))
         return
