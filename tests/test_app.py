@@ -172,6 +172,31 @@ def test_saved_view_appears_in_the_briefing(core_env: str, tmp_path: Path, monke
     assert at.query_params["board"] in (["briefing"], "briefing")
 
 
+def test_briefing_makes_png_and_pdf(core_embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from tests.conftest import need
+
+    need(shutil.which("chromium") is not None, "PNG and PDF export needs Debian's chromium (apt-get install chromium)")
+    store = tmp_path / "graph.lbdb"  # a store of its own, so the storyboard folder is this test's
+    shutil.copyfile(core_embedded, store)
+    monkeypatch.setenv("TECHGEO_STORE", str(store))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    at = app()
+    next(b for b in at.button if b.label == "Save view to briefing").click().run()
+    at.switch_page("graph/ui/pages/briefing.py").run()
+    for fmt in ("PNG", "PDF"):
+        next(b for b in at.button if b.label == f"Make {fmt}").click().run()
+        assert not at.error, [e.value for e in at.error]
+        (made,) = [d for d in at.get("download_button") if d.proto.label == f"Download {fmt}"]
+        assert made.proto.url.endswith(f".{fmt.lower()}"), made.proto
+    # The bytes behind those buttons: the same storyboard, printed the same way.
+    from graph.briefing import Storyboard
+
+    board = Storyboard.load_or_new(tmp_path / "briefings", "briefing")
+    assert board.export_bytes("png").startswith(b"\x89PNG") and board.export_bytes("pdf").startswith(b"%PDF")
+
+
 def test_paths_page_reads_and_writes_its_link(core_env: str) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"from": "hisilicon", "to": "asml", "hops": "4", "k": "3", "directed": "0"})

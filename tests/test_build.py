@@ -76,15 +76,16 @@ def test_failed_build_leaves_old_graph_serving(
     else:
         import graph.store.neo4j_store as mod
 
-        real = mod._props
-        calls = {"n": 0}
+        real = mod._statements
 
-        def poisoned(props: dict) -> dict:
-            calls["n"] += 1
-            # A map-valued property is something Neo4j refuses inside the transaction.
-            return {**real(props), "bad": {"nested": 1}} if calls["n"] > 600 else real(props)
+        def poisoned(*args: object):  # type: ignore[no-untyped-def]
+            for query, rows, counter, is_edge in real(*args):
+                if is_edge:
+                    # A map-valued property is something Neo4j refuses inside the transaction.
+                    rows = [*rows[:-1], {**rows[-1], "id": {"nested": 1}}]
+                yield query, rows, counter, is_edge
 
-        monkeypatch.setattr(mod, "_props", poisoned)
+        monkeypatch.setattr(mod, "_statements", poisoned)
     with pytest.raises(StoreError, match="rolled back"):
         build(store, settings)
     assert dump(store) == before

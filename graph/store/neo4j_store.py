@@ -1,7 +1,8 @@
 """The Neo4j store: a Neo4j 5.26 server over Bolt, through the official driver.
 
 Writes run in one explicit transaction, so a failed import or build leaves the
-graph as it was. Reads run in read transactions, after an ``EXPLAIN`` that
+graph as it was; a bulk write too large for one transaction is written in
+committed chunks by parallel sessions, and says so if it fails. Reads run in read transactions, after an ``EXPLAIN`` that
 refuses any query whose plan would write, with the driver's per-transaction
 timeout and a row cap.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import neo4j
@@ -29,6 +31,7 @@ from graph.schema import Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
 BATCH = 10_000
+WRITERS = 3  # concurrent chunk writers for bulk imports (one server, two or more cores)
 # Up to this many rows a write is one transaction; the test server's 4 GiB heap holds it.
 ATOMIC_ROWS = 250_000
 
@@ -121,7 +124,8 @@ class Neo4jStore(GraphStore):
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
         out: dict[str, str] = {}
-        if not wanted:
+        # An empty database (a first import, a build) has none; the count store answers without a scan.
+        if not wanted or self._rows("MATCH (n) RETURN count(n)")[0][0] == 0:
             return out
         # One indexed lookup per label, rather than a label-less scan.
         for label in self.schema.labels:
@@ -168,12 +172,15 @@ class Neo4jStore(GraphStore):
 
         A batch larger than the server's transaction memory cannot be one
         transaction; it is validated in full beforehand, then written chunk by
-        chunk. Upserts are keyed by id, so after a failure re-running the same
-        import completes it; the error says so.
+        chunk, :data:`WRITERS` chunks at a time. Upserts are keyed by id, so
+        after a failure re-running the same import completes it; the error
+        says so.
         """
         self._ensure_schema()
         result = WriteResult()
         atomic = batch.counts()["nodes"] + batch.counts()["edges"] <= ATOMIC_ROWS
+        if not atomic:
+            return self._write_chunked(batch, replace, result)
         written = 0
         try:
             with self._driver.session(database=self.database) as s:
@@ -183,7 +190,7 @@ class Neo4jStore(GraphStore):
                         tx.run("MATCH (n) DETACH DELETE n").consume()
                     nodes, edges = batch.node_tables(self.schema), batch.edge_tables(self.schema)
                     empty = _empty(tx, [*nodes], {key[0] for key in edges})
-                    for query, rows, counter in _statements(nodes, edges, result, empty):
+                    for query, rows, counter, _ in _statements(nodes, edges, result, empty):
                         for chunk in _chunks(rows):
                             counter(tx.run(query, rows=chunk).consume(), len(chunk))
                             written += len(chunk)
@@ -204,13 +211,67 @@ class Neo4jStore(GraphStore):
             ) from exc
         return result
 
+    def _write_chunked(self, batch: Batch, replace: bool, result: WriteResult) -> WriteResult:
+        """A bulk write in committed chunks, several at once, each retried by the driver if it deadlocks.
+
+        Chunks of one statement are independent (distinct ids), so they run in
+        parallel sessions and keep the server's cores busy while this process
+        packs the next ones. Every node statement finishes before the first
+        relationship statement, which matches nodes by id. Relationship
+        chunks may lock the same nodes; Neo4j then reports a transient
+        deadlock and ``execute_write`` retries that chunk, which is one
+        transaction, so nothing is written twice.
+        """
+        written = 0
+
+        def run(query: str, chunk: list[Any]) -> neo4j.ResultSummary:
+            with self._driver.session(database=self.database) as s:
+                return s.execute_write(lambda tx: tx.run(query, rows=chunk).consume())
+
+        try:
+            with self._driver.session(database=self.database) as s:
+                if replace:
+                    s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+                nodes, edges = batch.node_tables(self.schema), batch.edge_tables(self.schema)
+                empty = s.execute_read(lambda tx: _empty(tx, [*nodes], {key[0] for key in edges}))
+            with ThreadPoolExecutor(WRITERS) as pool:
+                phase: list[tuple[Future[neo4j.ResultSummary], int, Callable[..., None]]] = []
+                nodes_pending = True
+                for query, rows, counter, is_edge in _statements(nodes, edges, result, empty):
+                    if is_edge and nodes_pending:
+                        written += _drain(phase)  # every node is in before relationships match them
+                        nodes_pending = False
+                    phase += [(pool.submit(run, query, chunk), len(chunk), counter) for chunk in _chunks(rows)]
+                written += _drain(phase)
+        except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
+            message = exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
+            raise StoreError(
+                f"write to Neo4j failed after {written:,} rows of a bulk import written in chunks: {message}; "
+                "run the same import again to complete it (upserts are keyed by id)"
+            ) from exc
+        return result
+
     def clear(self) -> None:
         self._ensure_schema()
         with self._driver.session(database=self.database) as s:
             s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def _empty(tx: neo4j.Transaction, labels: list[str], types: set[str]) -> set[str]:
+def _drain(phase: list[tuple[Future[neo4j.ResultSummary], int, Callable[..., None]]]) -> int:
+    """Wait for the submitted chunks in order, count what they did, and empty the list; the rows written."""
+    done = 0
+    try:
+        for future, n, counter in phase:
+            counter(future.result(), n)
+            done += n
+    finally:
+        for future, _, _ in phase:
+            future.cancel()
+        phase.clear()
+    return done
+
+
+def _empty(tx: neo4j.ManagedTransaction | neo4j.Transaction, labels: list[str], types: set[str]) -> set[str]:
     """Those of the labels and types that hold nothing yet (Neo4j's count store answers: no scan)."""
     out = set()
     for label in labels:
@@ -224,8 +285,9 @@ def _empty(tx: neo4j.Transaction, labels: list[str], types: set[str]) -> set[str
 
 def _statements(
     nodes: dict[str, pa.Table], edges: dict[tuple[str, str, str], pa.Table], result: WriteResult, empty: set[str]
-) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None]]]:
-    """The write statements of a batch, each with its rows and how to count what it did.
+) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None], bool]]:
+    """The write statements of a batch, nodes first, each with its rows, how to count what it did,
+    and whether it writes relationships.
 
     Into an empty label or type (a first import, a build) plain ``CREATE``
     is used: validation already ruled out duplicate ids, and it skips the
@@ -242,39 +304,38 @@ def _statements(
         result.edges_updated += deleted
         result.edges_created += summary.counters.relationships_created - deleted
 
+    # Null values are sent as they are: SET n = row and CREATE {k: null} store nothing for them.
     for label, table in nodes.items():
-        rows = [_props(r) for r in table.to_pylist()]
         verb = "CREATE (n:" + label + ")" if label in empty else "MERGE (n:" + label + " {id: row.id})"
-        yield "UNWIND $rows AS row " + verb + " SET n = row", rows, nodes_done
+        yield "UNWIND $rows AS row " + verb + " SET n = row", table.to_pylist(), nodes_done, False
     for (rel_type, a, b), table in edges.items():
-        rows = [{"start": r.pop("from"), "end": r.pop("to"), "props": _props(r)} for r in table.to_pylist()]
         # An id may have moved to other ends: delete it, then create it anew.
         replace_old = (
             ""
             if rel_type in empty
-            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.props.id}]->() DELETE old WITH DISTINCT row "
+            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.id}]->() DELETE old WITH DISTINCT row "
         )
+        # Properties are named one by one (names checked by the schema): `SET r = row` would make the
+        # planner put an Eager, which buffers every row, between the node lookups and the creates.
+        props = ", ".join(f"{c}: row.{c}" for c in table.column_names if c not in ("from", "to"))
         yield (
             "UNWIND $rows AS row "
             + replace_old
             + "MATCH (a:"
             + a
-            + " {id: row.start}) MATCH (b:"
+            + " {id: row.`from`}) MATCH (b:"
             + b
-            + " {id: row.end}) "
-            "CREATE (a)-[r:" + rel_type + "]->(b) SET r = row.props",
-            rows,
+            + " {id: row.`to`}) "
+            "CREATE (a)-[r:" + rel_type + " {" + props + "}]->(b)",
+            table.to_pylist(),
             edges_done,
+            True,
         )
 
 
 def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
     for i in range(0, len(rows), BATCH):
         yield rows[i : i + BATCH]
-
-
-def _props(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if v is not None}
 
 
 def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:

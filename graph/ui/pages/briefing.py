@@ -66,7 +66,8 @@ def briefing_page() -> None:
             except GraphError as exc:
                 col.error(str(exc))
             else:
-                col.download_button(f"Download {fmt.upper()}", data, f"{board.name}.{fmt}", key=f"get_{fmt}")
+                mime = {"png": "image/png", "pdf": "application/pdf"}[fmt]
+                col.download_button(f"Download {fmt.upper()}", data, f"{board.name}.{fmt}", mime, key=f"get_{fmt}")
 
 
 def _links(board: str, i: int, view: Any) -> None:
