@@ -113,6 +113,8 @@ def _print(page_html: str, n_views: int, suffix: str, target: Path) -> None:
             page, refused = offline_page(b)
             page.goto(src.as_uri())
             wait_drawn(page)
+            # Buttons (previous, next, full screen) are for screens, not for printed pictures.
+            page.add_style_tag(content=".techgeo [data-part=nav]{display:none}")
             if suffix == ".png":
                 target.write_bytes(page.screenshot(type="png"))
             else:

@@ -197,6 +197,18 @@ def test_briefing_makes_png_and_pdf(core_embedded: Path, tmp_path: Path, monkeyp
     assert board.export_bytes("png").startswith(b"\x89PNG") and board.export_bytes("pdf").startswith(b"%PDF")
 
 
+def test_exposure_link_explains_its_entity_with_its_dependence(core_env: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"entity": "hisilicon", "as_of": "2026-11-24"})
+    at.run()
+    at.switch_page("graph/ui/pages/exposure.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox[0].value == "hisilicon"
+    assert any("Supply-chain dependence" in m.value for m in at.markdown)
+    inputs = next(d.value for d in at.dataframe if "needed for" in d.value.columns)
+    assert "EUV lithography tools" in inputs["input"].tolist()
+
+
 def test_paths_page_reads_and_writes_its_link(core_env: str) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"from": "hisilicon", "to": "asml", "hops": "4", "k": "3", "directed": "0"})

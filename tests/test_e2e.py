@@ -152,3 +152,29 @@ def test_a_view_saved_today_draws_the_same_tomorrow(chromium: Any, tmp_path: Pat
         positions.append(page.evaluate("window.techgeoNetwork.getPositions()"))
     assert positions[0] == positions[1]
     assert isinstance(View.from_dict(again.to_dict()), View)
+
+
+def test_belt_and_road_map_draws_offline(chromium: Any, app_url: str, core_env: str) -> None:
+    """The map's shapes ship with the app (data/geo): the page draws it with no tile or topojson download."""
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(app_url + "exposure")
+    page.get_by_text("Belt and Road countries by licensing exposure").wait_for(timeout=90_000)
+    chart = page.locator(".vega-embed").last
+    chart.scroll_into_view_if_needed(timeout=60_000)
+    # Vega draws the countries as marks on a canvas or as SVG paths; either way, many of them.
+    page.wait_for_function(
+        """() => { const e = [...document.querySelectorAll('.vega-embed')].pop();
+        if (!e) return false; const c = e.querySelector('canvas');
+        return (c && c.width > 300) || e.querySelectorAll('path').length > 100; }""",
+        timeout=90_000,
+    )
+    drawn = page.evaluate(
+        """() => { const c = [...document.querySelectorAll('.vega-embed')].pop().querySelector('canvas');
+        if (!c) return 1; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let ink = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) ink++; return ink / (d.length / 4); }"""
+    )
+    chart.screenshot(path=str(ARTIFACTS / f"bri-map-{core_env}.png"))
+    assert drawn > 0.05, drawn  # a map, not an empty frame
+    assert [u for u in requests if not u.startswith(LOCAL)] == []

@@ -47,7 +47,8 @@ class Topology:
     rtype: np.ndarray = field(init=False)
     types: list[str] = field(init=False)
     share: np.ndarray = field(init=False)
-    _csr: dict[tuple[bool, frozenset[str] | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+    # Adjacency per direction ("out", "in" or "both") and type set, built on first use.
+    _csr: dict[tuple[str, frozenset[str] | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         init=False, default_factory=dict
     )
 
@@ -118,21 +119,22 @@ class Topology:
 
         Undirected adjacency lists every edge at both ends. Self-loops are left out.
         """
-        key = (directed, frozenset(types) if types is not None else None)
-        if key not in self._csr:
-            keep = np.flatnonzero(self.type_mask(types) & (self.src != self.dst))
-            a, b, e = self.src[keep], self.dst[keep], keep
-            if not directed:
-                a, b, e = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([e, e])
-            self._csr[key] = _build_csr(self.n, a, b, e)
-        return self._csr[key]
+        return self._adjacency("out" if directed else "both", types)
 
     def reverse_csr(self, types: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Directed adjacency against the edges' direction: the predecessors of each node."""
-        key = (False, frozenset(["<reverse>", *(types or ["<all>"])]))
+        return self._adjacency("in", types)
+
+    def _adjacency(self, direction: str, types: Iterable[str] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (direction, frozenset(types) if types is not None else None)
         if key not in self._csr:
             keep = np.flatnonzero(self.type_mask(types) & (self.src != self.dst))
-            self._csr[key] = _build_csr(self.n, self.dst[keep], self.src[keep], keep)
+            a, b, e = self.src[keep], self.dst[keep], keep
+            if direction == "in":
+                a, b = b, a
+            elif direction == "both":
+                a, b, e = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([e, e])
+            self._csr[key] = _build_csr(self.n, a, b, e)
         return self._csr[key]
 
 
@@ -185,8 +187,7 @@ def bfs_distances(indptr: np.ndarray, neighbour: np.ndarray, source: int, depth:
         reached = reached[dist[reached] == far]
         if reached.size == 0:
             break
-        dist[reached] = level  # duplicates write the same value: no sort needed
-        frontier = reached if reached.size < 64 else np.flatnonzero(dist == level)
-        if reached.size < 64:
-            frontier = np.unique(frontier)
+        dist[reached] = level  # duplicates write the same value
+        # The next frontier without duplicates: a sort when small, one pass over the distances when large.
+        frontier = np.unique(reached) if reached.size < 4096 else np.flatnonzero(dist == level)
     return dist

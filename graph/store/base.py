@@ -323,7 +323,7 @@ class GraphStore(ABC):
         None reads them all. Backends override this with a columnar read;
         this version builds it from the same rows as the projection.
         """
-        keep = None if properties is None else {"id", "valid_from", "valid_to", *properties}
+        keep = None if properties is None else {"id", *properties}
         wanted = list(types) if types else list(self.schema.relationships)
         nodes = pa.Table.from_pylist(
             [{"id": i, "label": lab, "name": n} for i, lab, n in self._all_nodes()], schema=NODE_COLUMNS

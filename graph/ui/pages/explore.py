@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import views as gv
+from graph.analytics.supply import dependence_summary
 from graph.errors import GraphError
 from graph.ui.common import (
     citations,
@@ -138,6 +139,8 @@ def _details(node_id: str, as_of: dt.date) -> None:
         for name in ("ofac_50", "bis_affiliates"):
             if c.get(name, {}).get("explanation"):
                 st.write(f"{name}: {md(c[name]['explanation'])}")
+        if c.get("supply_chain"):
+            st.write(f"supply chain: {md(dependence_summary(c['supply_chain']))}")
     else:
         st.caption(f"No sanction exposure found as of {as_of}.")
     st.caption("Sources: " + ", ".join(node.get("sources") or []))

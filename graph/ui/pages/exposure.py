@@ -10,7 +10,7 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError
-from graph.ui.common import ctx, entities, exposure_results, header, heat, projection, save_button
+from graph.ui.common import ctx, entities, exposure_results, header, heat, parse_date, projection, save_button
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -70,7 +70,8 @@ def exposure_page() -> None:
     from graph.analytics.supply import dependence_summary
 
     header("Sanction exposure")
-    as_of = st.date_input("As of", dt.date.today(), key="exp_as_of")
+    q = st.query_params
+    as_of = st.date_input("As of", parse_date(q.get("as_of")), key="exp_as_of")
     results = exposure_results(VERSION, as_of)
     rows = [
         {
@@ -90,7 +91,10 @@ def exposure_page() -> None:
     if not rows:
         st.info(f"No exposed entities as of {as_of}.")
         return
-    chosen = st.selectbox("Explain", [r["id"] for r in rows], format_func=lambda i: entities(VERSION).get(i, i))
+    ids = [r["id"] for r in rows]
+    linked = ids.index(q["entity"]) if q.get("entity") in ids else 0
+    chosen = st.selectbox("Explain", ids, linked, format_func=lambda i: entities(VERSION).get(i, i))
+    st.query_params.update(entity=chosen, as_of=as_of.isoformat())  # a copied link explains the same entity
     result = next(r for r in results if r["id"] == chosen)
     left, right = st.columns([2, 1])
     with left:
