@@ -464,3 +464,17 @@ def test_scenarios_are_validated_like_an_import(tmp_path, change: dict, message:
     with pytest.raises(ValidationError, match=f"change 1: {message}"):
         apply(g, Scenario("bad", [change], "bad.json"))
     assert g.number_of_edges() == 1
+
+
+def test_supply_dependence_and_its_score_agree_on_both_stores(core_env: str) -> None:
+    """The per-entity dependence and the supply_chain points, from the command line on each store."""
+    res = run("supply", "HiSilicon", "--format", "json", "--as-of", "2026-11-24")
+    assert res.returncode == 0, res.stderr
+    dep = json.loads(res.stdout)
+    assert [p["provider"] for p in dep["providers"]] == ["smic"]
+    assert len(dep["dependent_inputs"]) >= 10 and dep["controlling"] == ["GBR", "JPN", "NLD", "USA"]
+    res = run("exposure", "--format", "json", "--as-of", "2026-11-24")
+    by_id = {e["id"]: e for e in json.loads(res.stdout)}
+    # TSMC is on no list: its score is the supply_chain component alone, with the formula's 10 points.
+    assert by_id["tsmc"]["score"] == 10.0 and by_id["tsmc"]["components"]["supply_chain"]["dependent_inputs"]
+    assert "supply_chain" in by_id["huawei"]["components"]
