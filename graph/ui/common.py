@@ -70,6 +70,12 @@ def open_context() -> Context:
     return _CURRENT
 
 
+@st.cache_data(max_entries=4)
+def stats(version: str) -> dict[str, Any]:
+    """:meth:`GraphStore.stats` of this graph version: it walks every relationship, so once per build."""
+    return ctx().store.stats()
+
+
 @st.cache_resource(max_entries=8)
 def topology(version: str, as_of: dt.date) -> Any:
     """:func:`projection` as arrays, for the path engine; shared like the projection."""

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from graph.ui.common import ctx, header
+from graph.ui.common import stats as graph_stats
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
 
@@ -16,7 +17,7 @@ STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version,
 
 def sources_page() -> None:
     header("Sources")
-    stats = STORE.stats()
+    stats = graph_stats(VERSION)
     m1, m2, m3 = st.columns(3)
     m1.metric("Nodes", f"{stats['total_nodes']:,}")
     m2.metric("Relationships", f"{stats['total_relationships']:,}")
