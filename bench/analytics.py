@@ -166,12 +166,8 @@ def measure_paths(store_path: Path, count: int, nx_count: int) -> dict[str, obje
         lady.append(time.perf_counter() - t0)
         assert rows and rows[0][0] == paths[0].length, (a, b, rows, paths[0].length)
     simple = nx.Graph()
-    simple.add_edges_from(
-        zip(
-            top.src[top.rtype == top.types.index("OWNS")].tolist(),
-            top.dst[top.rtype == top.types.index("OWNS")].tolist(),
-        )
-    )
+    owns = top.rtype == top.types.index("OWNS")
+    simple.add_edges_from(zip(top.src[owns].tolist(), top.dst[owns].tolist()))
     for a, b, _ in pairs[:nx_count]:
         t0 = time.perf_counter()
         found = []

@@ -16,6 +16,7 @@ import networkx as nx
 
 from graph.analytics.paths import Path as InfluencePath
 from graph.analytics.paths import sentence_for
+from graph.analytics.supply import SupplyFacts
 from graph.layout import layered
 from graph.render import View, cited_sources
 from graph.store.base import GraphStore, QueryResult, Subgraph
@@ -177,13 +178,15 @@ def seed_view(
     g: nx.MultiDiGraph | None = None,
     expanded: Sequence[tuple[str, int]] = (),
     limit: int = 150,
+    supply: SupplyFacts | None = None,
 ) -> View:
     """The seed story, as of a date: Huawei's lists and controls, its licensees with their countries and
     those countries' Belt and Road membership, the foundries that make its chips, and the chokepoint
     inputs those need with their largest providers.
 
     ``g`` is the projection on ``as_of`` when the caller has it (the app caches one);
-    ``expanded`` grows the story as in :func:`neighbourhood_view`.
+    ``expanded`` grows the story as in :func:`neighbourhood_view`; ``supply`` is the store's
+    :func:`~graph.analytics.supply.supply_facts` when the caller has them.
     """
     from graph.analytics.supply import dependence_of, group_of, supply_facts
 
@@ -204,7 +207,7 @@ def seed_view(
     if any(b == BRI for c in licensee_countries for _, b, d in g.out_edges(c, data=True) if d["type"] == "MEMBER_OF"):
         keep.add(BRI)
     keep |= group_of(g, focus)
-    roles, stages = supply_facts(store)
+    roles, stages = supply if supply is not None else supply_facts(store)
     dep = dependence_of(g, focus, roles, stages)
     keep |= {p["provider"] for p in dep["providers"]}
     for d in [d for d in dep["inputs"] if d["chokepoint"]][:SEED_INPUTS]:

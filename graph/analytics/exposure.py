@@ -40,6 +40,7 @@ import networkx as nx
 from graph.analytics.licensing import listed_ties
 from graph.analytics.ownership import RuleResult, ownership_rule
 from graph.analytics.supply import ROLE_STAGES, SupplyFacts, dependence_of
+from graph.analytics.topology import Topology
 
 SDN = "us-ofac-sdn"
 ENTITY_LIST = "us-bis-entity-list"
@@ -142,7 +143,8 @@ def sanction_exposure(
     blocking = set(blocking_lists)
     listings = _listings(g)
     sdn = {e for e, ls in listings.items() if any(x["list"] == SDN for x in ls)}
-    ofac = ownership_rule(g, sdn)
+    owns = Topology.from_networkx(g)  # one array form for both ownership rules
+    ofac = ownership_rule(owns, sdn)
     affiliates: dict[str, RuleResult] = {}
     rule_notes: list[dict[str, Any]] = []
     for rule in rules:
@@ -152,7 +154,7 @@ def sanction_exposure(
         rule_notes.append({"id": rule.get("id"), "name": rule.get("name"), "in_force": active})
         if active:
             el = {e for e, ls in listings.items() if any(x["list"] == ENTITY_LIST for x in ls)}
-            affiliates = ownership_rule(g, el, float(rule.get("threshold") or 50.0))
+            affiliates = ownership_rule(owns, el, float(rule.get("threshold") or 50.0))
     ties: dict[str, list[dict[str, Any]]] = {}
     for tie in listed_ties(g):
         ties.setdefault(tie.licensee, []).append(tie.__dict__ | {"role": "licensee"})

@@ -31,6 +31,7 @@ from graph.schema import Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
 BATCH = 10_000
+EMPTY_CHECK_FROM = 1_000  # ids in a labels_of lookup from which an empty database is checked first
 WRITERS = 3  # concurrent chunk writers for bulk imports (one server, two or more cores)
 # Up to this many rows a write is one transaction; the test server's 4 GiB heap holds it.
 ATOMIC_ROWS = 250_000
@@ -124,8 +125,12 @@ class Neo4jStore(GraphStore):
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
         out: dict[str, str] = {}
-        # An empty database (a first import, a build) has none; the count store answers without a scan.
-        if not wanted or self._rows("MATCH (n) RETURN count(n)")[0][0] == 0:
+        if not wanted:
+            return out
+        # A bulk lookup into an empty database (a first import, a build) finds nothing: the count store
+        # says so in one round trip, where sending the ids to every label takes seconds. Small lookups
+        # (neighbourhoods, on every page) skip the extra round trip.
+        if len(wanted) > EMPTY_CHECK_FROM and self._rows("MATCH (n) RETURN count(n)")[0][0] == 0:
             return out
         # One indexed lookup per label, rather than a label-less scan.
         for label in self.schema.labels:

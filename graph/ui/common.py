@@ -103,14 +103,20 @@ def projection(version: str, as_of: dt.date) -> Any:
     return ctx().store.projection(as_of=as_of)
 
 
+@st.cache_data(max_entries=4)
+def exposure_facts(version: str) -> tuple[list[dict[str, Any]], Any]:
+    """The control rules and the supply facts (roles, stages) that exposure reads: read once per build."""
+    from graph.analytics.supply import supply_facts
+
+    return gv.control_rules(ctx().store), supply_facts(ctx().store)
+
+
 @st.cache_data(max_entries=16)
 def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
     from graph.analytics.exposure import sanction_exposure
-    from graph.analytics.supply import supply_facts
 
-    store = ctx().store
-    g = projection(version, as_of)
-    return [r.as_dict() for r in sanction_exposure(g, as_of, gv.control_rules(store), supply=supply_facts(store))]
+    rules, supply = exposure_facts(version)
+    return [r.as_dict() for r in sanction_exposure(projection(version, as_of), as_of, rules, supply=supply)]
 
 
 def heat(as_of: dt.date) -> dict[str, float]:

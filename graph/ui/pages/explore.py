@@ -15,6 +15,7 @@ from graph.ui.common import (
     citations,
     ctx,
     entity_box,
+    exposure_facts,
     exposure_results,
     header,
     heat,
@@ -70,7 +71,7 @@ def explore_page() -> None:
     try:
         if story:
             g = projection(VERSION, as_of)
-            view = gv.seed_view(STORE, as_of, heat(as_of), g, expanded, int(limit))
+            view = gv.seed_view(STORE, as_of, heat(as_of), g, expanded, int(limit), exposure_facts(VERSION)[1])
         else:
             view = gv.neighbourhood_view(
                 STORE, entity, hops, labels or None, types or None, as_of, int(limit), offset, heat(as_of), expanded

@@ -10,7 +10,17 @@ import streamlit as st
 
 from graph import views as gv
 from graph.errors import GraphError
-from graph.ui.common import ctx, entities, exposure_results, header, heat, parse_date, projection, save_button
+from graph.ui.common import (
+    ctx,
+    entities,
+    exposure_facts,
+    exposure_results,
+    header,
+    heat,
+    parse_date,
+    projection,
+    save_button,
+)
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -111,7 +121,6 @@ def exposure_page() -> None:
 
 def _what_if(as_of: dt.date) -> None:
     from graph.analytics.scenario import compare, scenario_from_dict
-    from graph.analytics.supply import supply_facts
 
     st.subheader("What if", anchor=False)
     ops = st.session_state.setdefault("scenario_ops", [])
@@ -146,8 +155,8 @@ def _what_if(as_of: dt.date) -> None:
         st.rerun()
     try:
         scenario = scenario_from_dict(doc, "what-if panel")
-        supply = supply_facts(STORE)
-        _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, gv.control_rules(STORE), supply)
+        rules, supply = exposure_facts(VERSION)
+        _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, rules, supply)
     except GraphError as exc:
         st.error(str(exc))
         return
