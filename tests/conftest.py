@@ -105,6 +105,25 @@ def edge(rel_type: str, start: str, end: str, **props: object) -> EdgeRecord:
     return EdgeRecord(rel_type, start, end, {"sources": ["src-test"], **props})
 
 
+def poison_neo4j_edges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the Neo4j store's last row of every relationship statement one that the server refuses.
+
+    The row keeps its ends and gets a map, which Neo4j cannot store, for every property: the
+    failure comes from inside the server's transaction, after the nodes went in.
+    """
+    import graph.store.neo4j_store as mod
+
+    real = mod._statements
+
+    def poisoned(*args: object):  # type: ignore[no-untyped-def]
+        for query, rows, counter, is_edge in real(*args):
+            if is_edge:
+                rows = [*rows[:-1], (*rows[-1][:2], *({"nested": 1} for _ in rows[-1][2:]))]
+            yield query, rows, counter, is_edge
+
+    monkeypatch.setattr(mod, "_statements", poisoned)
+
+
 def dump(store: GraphStore) -> tuple[list[tuple], list[tuple]]:
     """Everything in a store, in a stable order, to compare before and after."""
     g = store.projection()

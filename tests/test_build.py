@@ -13,7 +13,7 @@ from graph.build import build
 from graph.errors import StoreError
 from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
-from tests.conftest import SHARED_DATA, dump, need
+from tests.conftest import SHARED_DATA, dump, need, poison_neo4j_edges
 from tests.test_import_cli import run, target
 
 
@@ -74,18 +74,7 @@ def test_failed_build_leaves_old_graph_serving(
 
         monkeypatch.setattr(mod, "_write_edges", boom)
     else:
-        import graph.store.neo4j_store as mod
-
-        real = mod._statements
-
-        def poisoned(*args: object):  # type: ignore[no-untyped-def]
-            for query, rows, counter, is_edge in real(*args):
-                if is_edge:
-                    # A map-valued property is something Neo4j refuses inside the transaction.
-                    rows = [*rows[:-1], {**rows[-1], "id": {"nested": 1}}]
-                yield query, rows, counter, is_edge
-
-        monkeypatch.setattr(mod, "_statements", poisoned)
+        poison_neo4j_edges(monkeypatch)
     with pytest.raises(StoreError, match="rolled back"):
         build(store, settings)
     assert dump(store) == before

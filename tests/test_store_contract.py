@@ -12,7 +12,7 @@ from graph.errors import NodeNotFound, QueryError, QueryTimeout, StoreError, Wri
 from graph.model import validate
 from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
-from tests.conftest import company, dump, edge, source, write_records
+from tests.conftest import company, dump, edge, poison_neo4j_edges, source, write_records
 
 
 def seed(store: GraphStore) -> None:
@@ -205,13 +205,7 @@ def test_bulk_writes_in_parallel_chunks_give_the_same_graph(
     assert dump(store) == dump(reference)
     assert store.counts() == reference.counts()
     if store.kind == "neo4j":
-        real = mod._statements
-
-        def poisoned(*args: object):  # type: ignore[no-untyped-def]
-            for query, rows, counter, is_edge in real(*args):
-                yield query, [*rows[:-1], {**rows[-1], "id": {"nested": 1}}] if is_edge else rows, counter, is_edge
-
-        monkeypatch.setattr(mod, "_statements", poisoned)
+        poison_neo4j_edges(monkeypatch)
         with pytest.raises(StoreError, match=r"written in chunks.*run the same import again"):
             store.write(validate(nodes, edges, store.labels_of))
         monkeypatch.undo()

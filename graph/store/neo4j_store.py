@@ -16,6 +16,7 @@ from typing import Any
 
 import neo4j
 import pyarrow as pa
+import pyarrow.compute as pc
 from neo4j import exceptions as nex
 
 from graph.errors import (
@@ -290,7 +291,7 @@ def _empty(tx: neo4j.ManagedTransaction | neo4j.Transaction, labels: list[str], 
 
 def _statements(
     nodes: dict[str, pa.Table], edges: dict[tuple[str, str, str], pa.Table], result: WriteResult, empty: set[str]
-) -> Iterator[tuple[str, list[dict[str, Any]], Callable[[neo4j.ResultSummary, int], None], bool]]:
+) -> Iterator[tuple[str, list[tuple[Any, ...]], Callable[[neo4j.ResultSummary, int], None], bool]]:
     """The write statements of a batch, nodes first, each with its rows, how to count what it did,
     and whether it writes relationships.
 
@@ -309,38 +310,90 @@ def _statements(
         result.edges_updated += deleted
         result.edges_created += summary.counters.relationships_created - deleted
 
-    # Null values are sent as they are: SET n = row and CREATE {k: null} store nothing for them.
+    # Rows go as lists, not maps: the server decodes no key strings, which takes a sixth off a bulk write.
+    # Null values are sent as they are: CREATE {k: null} stores nothing and SET n += {k: null} removes k,
+    # so with every schema column in each row an upsert replaces the node's properties.
     for label, table in nodes.items():
-        verb = "CREATE (n:" + label + ")" if label in empty else "MERGE (n:" + label + " {id: row.id})"
-        yield "UNWIND $rows AS row " + verb + " SET n = row", table.to_pylist(), nodes_done, False
+        props = _props(table)
+        verb = (
+            "CREATE (n:" + label + " " + props + ")"
+            if label in empty
+            else ("MERGE (n:" + label + " {id: row[" + str(table.column_names.index("id")) + "]}) SET n += " + props)
+        )
+        yield "UNWIND $rows AS row " + verb, _rows(table), nodes_done, False
     for (rel_type, a, b), table in edges.items():
+        # In start-node order, consecutive rows touch the same node and relationship records: fewer page
+        # misses and, between parallel chunks, fewer lock waits (about a tenth off a bulk write).
+        table = table.sort_by("from")
+        names = table.column_names
         # An id may have moved to other ends: delete it, then create it anew.
         replace_old = (
             ""
             if rel_type in empty
-            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row.id}]->() DELETE old WITH DISTINCT row "
+            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row[" + str(names.index("id")) + "]}]->() "
+            "DELETE old WITH DISTINCT row "
         )
-        # Properties are named one by one (names checked by the schema): `SET r = row` would make the
+        # Properties are named one by one (names checked by the schema): `SET r = map` would make the
         # planner put an Eager, which buffers every row, between the node lookups and the creates.
-        props = ", ".join(f"{c}: row.{c}" for c in table.column_names if c not in ("from", "to"))
         yield (
             "UNWIND $rows AS row "
             + replace_old
             + "MATCH (a:"
             + a
-            + " {id: row.`from`}) MATCH (b:"
+            + " {id: row["
+            + str(names.index("from"))
+            + "]}) MATCH (b:"
             + b
-            + " {id: row.`to`}) "
-            "CREATE (a)-[r:" + rel_type + " {" + props + "}]->(b)",
-            table.to_pylist(),
+            + " {id: row["
+            + str(names.index("to"))
+            + "]}) CREATE (a)-[r:"
+            + rel_type
+            + " "
+            + _props(table, skip=("from", "to"))
+            + "]->(b)",
+            _rows(table),
             edges_done,
             True,
         )
 
 
+def _props(table: pa.Table, skip: tuple[str, ...] = ()) -> str:
+    """A Cypher map literal of the table's columns (names checked by the schema) read from a list row.
+
+    Dates travel as ISO text (see :func:`_rows`) and become Neo4j dates on the server.
+    """
+    return (
+        "{"
+        + ", ".join(
+            f"{f.name}: date(row[{i}])" if pa.types.is_date(f.type) else f"{f.name}: row[{i}]"
+            for i, f in enumerate(table.schema)
+            if f.name not in skip
+        )
+        + "}"
+    )
+
+
+class _Rows(list):  # type: ignore[type-arg]
+    """A statement's rows, with a short repr: the driver formats the parameters of every RUN for its
+    debug log even when that log is off, which cost a tenth of a bulk write's client time."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self):,} rows>"
+
+
+def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    """The table's rows as tuples, in column order.
+
+    Date columns become ISO text in one Arrow cast: the driver turns each Python date into a
+    Neo4j date in Python, one at a time, which took a fifth of the client's time in a bulk write.
+    """
+    columns = [pc.cast(c, pa.string()) if pa.types.is_date(c.type) else c for c in table.columns]
+    return list(zip(*(column.to_pylist() for column in columns)))
+
+
 def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
     for i in range(0, len(rows), BATCH):
-        yield rows[i : i + BATCH]
+        yield _Rows(rows[i : i + BATCH])
 
 
 def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:

@@ -26,6 +26,11 @@ public class Launcher {
             .setConfig(GraphDatabaseSettings.auth_enabled, true)
             .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(1024))
             .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
+            // A test and development server needs no log history for recovery to a point in time;
+            // the default keeps two days of transaction logs, which grew to 41 GB under the test suite.
+            // Logs are pruned at checkpoints, so those come every few minutes rather than every 15.
+            .setConfig(GraphDatabaseSettings.keep_logical_logs, "2 files")
+            .setConfig(GraphDatabaseSettings.check_point_interval_time, Duration.ofMinutes(3))
             .build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));
         // A fresh home has user neo4j/neo4j with a forced change; set the password we were given.
