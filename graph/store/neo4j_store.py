@@ -187,7 +187,6 @@ class Neo4jStore(GraphStore):
         atomic = batch.counts()["nodes"] + batch.counts()["edges"] <= ATOMIC_ROWS
         if not atomic:
             return self._write_chunked(batch, replace, result)
-        written = 0
         try:
             with self._driver.session(database=self.database) as s:
                 tx = s.begin_transaction()
@@ -199,23 +198,16 @@ class Neo4jStore(GraphStore):
                     for query, rows, counter, _ in _statements(nodes, edges, result, empty):
                         for chunk in _chunks(rows):
                             counter(tx.run(query, rows=chunk).consume(), len(chunk))
-                            written += len(chunk)
-                            if not atomic:
-                                tx.commit()
-                                tx = s.begin_transaction()
                     tx.commit()
                 finally:
                     if tx.closed() is False:
                         tx.rollback()
         except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
-            message = exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
-            if atomic or written == 0:
-                raise StoreError(f"write to Neo4j failed and was rolled back: {message}") from exc
-            raise StoreError(
-                f"write to Neo4j failed after {written:,} rows of a bulk import written in chunks: {message}; "
-                "run the same import again to complete it (upserts are keyed by id)"
-            ) from exc
+            raise StoreError(f"write to Neo4j failed and was rolled back: {self._reason(exc)}") from exc
         return result
+
+    def _reason(self, exc: nex.Neo4jError | nex.ServiceUnavailable) -> str:
+        return exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
 
     def _write_chunked(self, batch: Batch, replace: bool, result: WriteResult) -> WriteResult:
         """A bulk write in committed chunks, several at once, each retried by the driver if it deadlocks.
@@ -230,7 +222,7 @@ class Neo4jStore(GraphStore):
         """
         written = 0
 
-        def run(query: str, chunk: list[Any]) -> neo4j.ResultSummary:
+        def run(query: str, chunk: list[tuple[Any, ...]]) -> neo4j.ResultSummary:
             with self._driver.session(database=self.database) as s:
                 return s.execute_write(lambda tx: tx.run(query, rows=chunk).consume())
 
@@ -250,10 +242,10 @@ class Neo4jStore(GraphStore):
                     phase += [(pool.submit(run, query, chunk), len(chunk), counter) for chunk in _chunks(rows)]
                 written += _drain(phase)
         except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
-            message = exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
+            # Chunks still running in parallel may also have committed: "at least".
             raise StoreError(
-                f"write to Neo4j failed after {written:,} rows of a bulk import written in chunks: {message}; "
-                "run the same import again to complete it (upserts are keyed by id)"
+                f"write to Neo4j failed after at least {written:,} rows of a bulk import written in chunks: "
+                f"{self._reason(exc)}; run the same import again to complete it (upserts are keyed by id)"
             ) from exc
         return result
 
