@@ -37,6 +37,21 @@ from graph.schema import Schema, load_schema
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 HEAT = ("#FFF3B0", "#FFB347", "#F0602A", "#B00020")  # exposure 1-25, 26-50, 51-75, 76-100
 EDGE_LABELS_UP_TO = 40  # edges carry their type as text only in views small enough to read it
+# Views up to this size are briefing-sized: their layout makes room for every label, and the browser
+# grows fonts (up to LABEL_GROW times) as the fit zooms out, so labels keep their size on screen.
+LABELLED_UP_TO = 150
+LABEL_GROW = 1.8
+FONT = "DejaVu Sans"  # the labels' face, so their measured widths hold (Debian's fonts-dejavu-core)
+# DejaVu Sans advance widths in em of the printable ASCII characters, from the font's own metrics;
+# other characters count as 1 em.
+_ADVANCE = (
+    0.32, 0.4, 0.46, 0.84, 0.64, 0.95, 0.78, 0.27, 0.39, 0.39, 0.5, 0.84, 0.32, 0.36, 0.32, 0.34,
+    0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.34, 0.34, 0.84, 0.84, 0.84, 0.53,
+    1.0, 0.68, 0.69, 0.7, 0.77, 0.63, 0.58, 0.77, 0.75, 0.29, 0.29, 0.66, 0.56, 0.86, 0.75, 0.79,
+    0.6, 0.79, 0.69, 0.63, 0.61, 0.73, 0.68, 0.99, 0.69, 0.61, 0.69, 0.39, 0.34, 0.39, 0.84, 0.5,
+    0.5, 0.61, 0.63, 0.55, 0.63, 0.62, 0.35, 0.63, 0.63, 0.28, 0.28, 0.58, 0.28, 0.97, 0.63, 0.61,
+    0.63, 0.63, 0.41, 0.52, 0.39, 0.63, 0.59, 0.82, 0.59, 0.59, 0.52, 0.64, 0.34, 0.64, 0.84,
+)  # fmt: skip
 
 
 @dataclass
@@ -63,10 +78,32 @@ class View:
         missing = [n["id"] for n in self.nodes if n["id"] not in self.positions]
         if missing:
             order = {n["id"]: f"{n.get('label', '')}:{str(n.get('name', '')).lower()}" for n in self.nodes}
-            pos = layout([n["id"] for n in self.nodes], ((e["from"], e["to"]) for e in self.edges), self.focus, order)
+            pos = layout(
+                [n["id"] for n in self.nodes],
+                ((e["from"], e["to"]) for e in self.edges),
+                self.focus,
+                order,
+                boxes=self.boxes() if len(self.nodes) <= LABELLED_UP_TO else None,
+            )
             for node_id in missing:
                 self.positions[node_id] = list(pos[node_id])
         return self
+
+    def boxes(self) -> dict[str, tuple[float, float]]:
+        """Each node's footprint (width, height) in layout pixels: its shape with its label under it.
+
+        Sized for the largest the label can be drawn: the briefing's font, grown as far as
+        :data:`LABEL_GROW`, so that it fits on the wall and, smaller, in the app.
+        """
+        out = {}
+        for n in self.nodes:
+            size, font = _sizes(n["id"] == self.focus, big_fonts=True)
+            font *= LABEL_GROW
+            out[n["id"]] = (
+                round(max(label_width(caption(n), font), 2 * size), 1),
+                round(2 * size + 1.3 * font, 1),
+            )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,21 +142,21 @@ def _text(value: Any) -> str:
 def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) -> dict[str, Any]:
     """The vis-network nodes, edges and options of a view: fixed positions, no physics, straight edges."""
     schema = schema or load_schema()
-    size = 22 if big_fonts else 14
     nodes = []
     for n in view.nodes:
         style = schema.style(n["label"]) if n.get("label") in schema.labels else {"color": "#7F8C8D", "shape": "dot"}
         x, y = view.positions.get(n["id"], (0.0, 0.0))
+        size, font = _sizes(n["id"] == view.focus, big_fonts)
         item: dict[str, Any] = {
             "id": n["id"],
-            "label": _short(str(n.get("name") or n["id"])),
+            "label": caption(n),
             "tip": _tip(n),
             "x": x,
             "y": y,
             "shape": style["shape"],
             "color": {"background": style["color"], "border": style["color"]},
-            "size": 26 if n["id"] == view.focus else 16,
-            "font": {"size": size + (6 if n["id"] == view.focus else 0), "strokeWidth": 4, "strokeColor": "#ffffff"},
+            "size": size,
+            "font": {"size": font, "face": FONT, "strokeWidth": 4, "strokeColor": "#ffffff"},
         }
         heat = heat_colour(n.get("heat"))
         if heat:
@@ -147,16 +184,44 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
         "edges": {
             "smooth": False,
             "color": {"color": "#8A94A6", "highlight": "#1B2631"},
-            "font": {"size": size - 4, "align": "middle", "strokeWidth": 3},
+            "font": {"size": _sizes(False, big_fonts)[1] - 4, "face": FONT, "align": "middle", "strokeWidth": 3},
             "width": 1.5,
         },
         "nodes": {"borderWidth": 2},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(edges) > 2000},
     }
-    return {"nodes": nodes, "edges": edges, "options": options}
+    data: dict[str, Any] = {"nodes": nodes, "edges": edges, "options": options}
+    if len(nodes) <= LABELLED_UP_TO:
+        data["labelGrow"] = LABEL_GROW  # read by techgeo.js, which is what vis-network is not told
+    return data
 
 
-def _short(name: str, width: int = 28) -> str:
+def _sizes(focus: bool, big_fonts: bool) -> tuple[int, int]:
+    """A node's shape size and label font size, in pixels: the focus larger, briefings larger still."""
+    font = 22 if big_fonts else 14
+    return (26, font + 6) if focus else (16, font)
+
+
+def label_width(text: str, font: float) -> float:
+    """The width in pixels of ``text`` drawn in DejaVu Sans at ``font`` pixels."""
+    return font * sum(_ADVANCE[ord(c) - 32] if 32 <= ord(c) < 127 else 1.0 for c in text)
+
+
+SHORT_NAME = 24  # characters: a longer name is drawn as its first alias, if shorter
+
+
+def caption(node: Mapping[str, Any], width: int = 28) -> str:
+    """A node's label in a picture: its name, or when that is long its first alias in Latin script
+    (curated aliases lead with the name analysts use: "SMIC", "Huawei FDPR"), cut to ``width``.
+
+    The tooltip always carries the full name.
+    """
+    name = str(node.get("name") or node["id"])
+    if len(name) > SHORT_NAME:
+        aliases = (node.get("props") or {}).get("aliases") or []
+        latin = [a for a in aliases if isinstance(a, str) and a.strip() and all(ord(c) < 0x250 for c in a)]
+        if latin and len(latin[0]) < len(name):
+            name = latin[0]
     return name if len(name) <= width else name[: width - 1] + "…"
 
 

@@ -197,6 +197,15 @@ def test_briefing_makes_png_and_pdf(core_embedded: Path, tmp_path: Path, monkeyp
     assert board.export_bytes("png").startswith(b"\x89PNG") and board.export_bytes("pdf").startswith(b"%PDF")
 
 
+def test_explore_survives_a_mangled_link(core_env: str) -> None:
+    """Numbers in a hand-edited link that are not numbers, or out of range, fall back or clamp."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"hops": "two", "limit": "99999"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="hops").value == 1 and at.number_input(key="limit").value == 2000
+
+
 def test_exposure_link_explains_its_entity_with_its_dependence(core_env: str) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update({"entity": "hisilicon", "as_of": "2026-11-24"})

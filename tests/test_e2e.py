@@ -178,3 +178,47 @@ def test_belt_and_road_map_draws_offline(chromium: Any, app_url: str, core_env: 
     chart.screenshot(path=str(ARTIFACTS / f"bri-map-{core_env}.png"))
     assert drawn > 0.05, drawn  # a map, not an empty frame
     assert [u for u in requests if not u.startswith(LOCAL)] == []
+
+
+def test_seed_story_on_the_wall_has_no_overlapping_labels(chromium: Any, tmp_path: Path, core_embedded: Path) -> None:
+    """The briefing's seed story at 1920x1080: as vis-network measures them, no two nodes with their labels
+    overlap, labels are drawn at a readable size, and the Full screen button fills the display."""
+    import datetime as dt
+    import itertools
+
+    from graph.render import to_html
+    from graph.store.embedded import EmbeddedStore
+    from graph.views import seed_view
+
+    with EmbeddedStore(core_embedded) as store:
+        view = seed_view(store, dt.date(2026, 11, 24))
+    path = tmp_path / "seed.html"
+    path.write_text(to_html([view], present=True), encoding="utf-8")
+    page, refused = offline_page(chromium, {"width": 1920, "height": 1080})
+    page.goto(path.as_uri())
+    wait_drawn(page)
+    boxes = page.evaluate(
+        "Object.fromEntries(window.techgeoNetwork.body.nodeIndices.map(id => [id, window.techgeoNetwork.getBoundingBox(id)]))"
+    )
+    assert len(boxes) == len(view.nodes) >= 30
+    overlapping = [
+        (a, b)
+        for (a, p), (b, q) in itertools.combinations(boxes.items(), 2)
+        if p["left"] < q["right"] and q["left"] < p["right"] and p["top"] < q["bottom"] and q["top"] < p["bottom"]
+    ]
+    assert overlapping == []
+    # The smallest label as drawn on screen, in CSS pixels (font size in the canvas times the zoom).
+    smallest = page.evaluate(
+        "Math.min(...window.techgeoNetwork.body.nodeIndices.map(id =>"
+        " window.techgeoNetwork.body.nodes[id].options.font.size)) * window.techgeoNetwork.getScale()"
+    )
+    print(f"seed story: {len(boxes)} nodes, smallest label {smallest:.1f} px on screen at 1920x1080")
+    assert smallest >= 12
+    page.screenshot(path=str(ARTIFACTS / "seed-story-wall.png"))
+
+    page.get_by_role("button", name="Full screen").click()
+    page.wait_for_function("document.fullscreenElement !== null")
+    assert page.evaluate("document.fullscreenElement.classList.contains('techgeo')")
+    page.get_by_role("button", name="Full screen").click()
+    page.wait_for_function("document.fullscreenElement === null")
+    assert refused == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from graph.briefing import Storyboard
 from graph.export import export
 from graph.layout import layout
-from graph.render import View, to_html
+from graph.render import LABELLED_UP_TO, View, caption, to_html, vis_data
 from tests.conftest import need
 from tests.test_import_cli import MINI, run, target
 
@@ -50,6 +51,59 @@ def test_layout_is_deterministic_and_centred_on_the_focus() -> None:
     assert len(set(first.values())) == len(nodes)  # no two nodes on the same spot
     free = layout(nodes, edges)
     assert len(set(free.values())) == len(nodes)
+
+
+def test_briefing_sized_views_leave_room_for_every_label() -> None:
+    """Up to LABELLED_UP_TO nodes, rings are spaced by each node's box, label included: no two overlap,
+    on rings of mixed long and short labels, and nodes sit near the node they hang from."""
+    import itertools
+
+    long, short = "Entity List: Huawei and 68 non-US affiliates added", "ZTE"
+    nodes = [{"id": "hub", "label": "Company", "name": "Huawei"}]
+    nodes += [{"id": f"a{i}", "label": "ExportControl", "name": long if i % 2 else short} for i in range(24)]
+    nodes += [{"id": f"b{i}", "label": "Company", "name": f"{long} {i}"} for i in range(12)]
+    edges = [{"id": f"e{i}", "from": "hub", "to": f"a{i}", "type": "TARGETS"} for i in range(24)]
+    edges += [{"id": f"f{i}", "from": f"a{i}", "to": f"b{i}", "type": "TARGETS"} for i in range(12)]
+    view = View("t", nodes, edges, "2026-01-01", focus="hub")
+    boxes = view.boxes()
+    assert boxes["a1"][0] > 5 * boxes["a0"][0]  # a long label's box is wider
+
+    def apart(a: str, b: str) -> bool:
+        (x, y), (u, v) = view.positions[a], view.positions[b]
+        return abs(x - u) >= (boxes[a][0] + boxes[b][0]) / 2 or abs(y - v) >= (boxes[a][1] + boxes[b][1]) / 2
+
+    assert all(apart(a, b) for a, b in itertools.combinations(view.positions, 2))
+
+    def direction(node: str) -> float:
+        x, y = view.positions[node]
+        return math.atan2(y, x)
+
+    for i in range(12):  # each child lies in its parent's direction from the centre, within an eighth of a turn
+        turn = abs(direction(f"b{i}") - direction(f"a{i}")) % (2 * math.pi)
+        assert min(turn, 2 * math.pi - turn) < math.pi / 4
+    assert vis_data(view)["labelGrow"] > 1  # the browser may grow labels into that room
+
+    crowd = [{"id": f"c{i}", "label": "Company", "name": long} for i in range(LABELLED_UP_TO + 1)]
+    big = View(
+        "big",
+        crowd,
+        [{"id": f"g{i}", "from": "c0", "to": f"c{i}", "type": "OWNS"} for i in range(1, len(crowd))],
+        "2026-01-01",
+        focus="c0",
+    )
+    assert "labelGrow" not in vis_data(big)  # too many labels to read: fixed spacing, fonts as they are
+
+
+def test_a_long_name_is_drawn_as_its_first_latin_alias() -> None:
+    smic = {
+        "id": "smic",
+        "name": "Semiconductor Manufacturing International Corporation",
+        "props": {"aliases": ["中芯国际", "SMIC"]},
+    }
+    assert caption(smic) == "SMIC"
+    assert caption({"id": "x", "name": "Huawei", "props": {"aliases": ["华为"]}}) == "Huawei"  # short: kept
+    assert caption({"id": "y", "name": "A" * 40}) == "A" * 27 + "…"
+    assert caption({"id": "z", "name": None}) == "z"
 
 
 def test_a_saved_view_keeps_its_positions(tmp_path: Path) -> None:

@@ -2,16 +2,17 @@
 // Shared by the standalone export pages and the app's Streamlit component, so the
 // picture on the wall is the picture in the app. Data is only ever set as text.
 // Fitting a picture to its box zooms it out, and vis-network shrinks labels with the zoom. For
-// pictures of a briefing's size, grow the fonts by the zoom the fit will apply (at most 1.8 times), so
-// that labels keep their intended size on screen and stay readable across a room.
+// pictures of a briefing's size (those whose data carries labelGrow, whose layout left room for labels
+// that much larger), grow the fonts by the zoom the fit will apply, up to labelGrow times, so that
+// labels keep their intended size on screen and stay readable across a room.
 function keepLabelsReadable(data, box) {
-  if (data.nodes.length < 2 || data.nodes.length > 150 || data.nodes[0].x === undefined) return;
+  if (!data.labelGrow || data.nodes.length < 2 || data.nodes[0].x === undefined) return;
   const xs = data.nodes.map(function (n) { return n.x; }), ys = data.nodes.map(function (n) { return n.y; });
   const w = Math.max.apply(null, xs) - Math.min.apply(null, xs) + 240;
   const h = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 120;
   const zoom = Math.min(box.clientWidth / w, box.clientHeight / h);
   if (!(zoom > 0 && zoom < 1)) return;
-  const grow = Math.min(1.8, 1 / zoom);
+  const grow = Math.min(data.labelGrow, 1 / zoom);
   [data.nodes, data.edges].forEach(function (items) {
     items.forEach(function (item) {
       if (item.font && item.font.size && !item.font.grown) {

@@ -22,6 +22,7 @@ from graph.ui.common import (
     md,
     parse_date,
     projection,
+    query_int,
     save_button,
 )
 from graph.ui.component import network
@@ -48,9 +49,9 @@ def explore_page() -> None:
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
     with c1:
         entity = entity_box("Entity (search by name or alias)", "entity", q.get("entity", gv.SEED_ENTITY))
-    hops = c2.slider("Hops", 1, 3, int(q.get("hops", 1)), key="hops")
+    hops = c2.slider("Hops", 1, 3, query_int("hops", 1, 1, 3), key="hops")
     as_of = c3.date_input("As of", parse_date(q.get("as_of")), key="as_of")
-    limit = c4.number_input("Most neighbours", 10, 2000, int(q.get("limit", 150)), step=50, key="limit")
+    limit = c4.number_input("Most neighbours", 10, 2000, query_int("limit", 150, 10, 2000), step=50, key="limit")
     seed = entity == gv.SEED_ENTITY and "types" not in q
     f1, f2 = st.columns(2)
     types = f1.multiselect(
