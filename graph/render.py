@@ -207,10 +207,10 @@ def label_width(text: str, font: float) -> float:
     return font * sum(_ADVANCE[ord(c) - 32] if 32 <= ord(c) < 127 else 1.0 for c in text)
 
 
-SHORT_NAME = 24  # characters: a longer name is drawn as its first alias, if shorter
+SHORT_NAME = 12  # characters: a longer name is drawn as its first alias, if shorter ("Qualcomm", "AMAT")
 
 
-def caption(node: Mapping[str, Any], width: int = 28) -> str:
+def caption(node: Mapping[str, Any], width: int = 22) -> str:
     """A node's label in a picture: its name, or when that is long its first alias in Latin script
     (curated aliases lead with the name analysts use: "SMIC", "Huawei FDPR"), cut to ``width``.
 

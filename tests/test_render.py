@@ -102,7 +102,7 @@ def test_a_long_name_is_drawn_as_its_first_latin_alias() -> None:
     }
     assert caption(smic) == "SMIC"
     assert caption({"id": "x", "name": "Huawei", "props": {"aliases": ["华为"]}}) == "Huawei"  # short: kept
-    assert caption({"id": "y", "name": "A" * 40}) == "A" * 27 + "…"
+    assert caption({"id": "y", "name": "A" * 40}) == "A" * 21 + "…"
     assert caption({"id": "z", "name": None}) == "z"
 
 

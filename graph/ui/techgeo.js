@@ -22,6 +22,25 @@ function keepLabelsReadable(data, box) {
   });
 }
 
+// vis-network fits node positions; a label hanging past the outermost node would be cut at the edge.
+// Fit again to the boxes of the nodes with their labels, as drawn (so only after a first draw).
+function fitWithLabels(network, fitted) {
+  if (!fitted) network.fit({animation: false});
+  const ids = network.body.nodeIndices;
+  if (!ids.length) return;
+  let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+  ids.forEach(function (id) {
+    const b = network.getBoundingBox(id);
+    left = Math.min(left, b.left); right = Math.max(right, b.right);
+    top = Math.min(top, b.top); bottom = Math.max(bottom, b.bottom);
+  });
+  const canvas = network.canvas.frame.canvas;
+  const scale = 0.97 * Math.min(canvas.clientWidth / (right - left), canvas.clientHeight / (bottom - top));
+  if (scale < network.getScale()) {
+    network.moveTo({position: {x: (left + right) / 2, y: (top + bottom) / 2}, scale: scale, animation: false});
+  }
+}
+
 function techgeoMount(root, views, opts) {
   opts = opts || {};
   const part = function (name) { return root.querySelector("[data-part=" + name + "]"); };
@@ -61,8 +80,11 @@ function techgeoMount(root, views, opts) {
     const t0 = performance.now();
     network = new vis.Network(part("net"),
       {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
+    const drawn = network;
     network.once("afterDrawing", function () {
-      window.techgeoDrawn = {view: current, ms: performance.now() - t0, at: performance.now(), nodes: data.nodes.length};
+      const ms = performance.now() - t0;
+      fitWithLabels(drawn, true);  // labels are measured by the first draw
+      window.techgeoDrawn = {view: current, ms: ms, at: performance.now(), nodes: data.nodes.length};
       root.dataset.drawn = String(current);
     });
     if (opts.onClick) {
@@ -89,7 +111,7 @@ function techgeoMount(root, views, opts) {
       if (root.ownerDocument.fullscreenElement) root.ownerDocument.exitFullscreen();
       else root.requestFullscreen();
     };
-    root.addEventListener("fullscreenchange", function () { if (network) network.fit({animation: false}); });
+    root.addEventListener("fullscreenchange", function () { if (network) fitWithLabels(network); });
   }
   window.techgeoShow = show;
   show(opts.start || 0);

@@ -83,7 +83,8 @@ def explore_page() -> None:
     st.query_params.update(
         entity=entity, hops=str(hops), as_of=as_of.isoformat(), types=",".join(types), labels=",".join(labels)
     )
-    pic, side = st.columns([3, 1])
+    # The picture takes most of the width: a story's labels need it to be read.
+    pic, side = st.columns([4, 1])
     with pic:
         st.markdown(f"**{md(view.caption)}** · click a node to select it, click it again to expand")
         clicked = network(view, key="explore_net", height=620, selected=st.session_state.get("selected"), title=False)
