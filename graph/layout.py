@@ -102,7 +102,7 @@ def _radial(
             desired = [_parent_angle(g, i, angle) for i in members]  # ascending, as sorted
             # The smallest ring outside the last one on which no box touches a box already placed.
             r = radius + 150.0
-            while True:
+            for _ in range(200):  # widening by 4% each time: a bound, never reached in practice
                 r, angles = _ring_angles(sizes, desired, r)
                 points = [_on_ellipse(r, a) for a in angles]
                 # Steps clear each box of the next where they are taken, but room shared out afterwards
