@@ -245,11 +245,26 @@ def _normalise(pos: list[Position]) -> list[Position]:
     return [((x - mx) * 2 / span, (y - my) * 2 / span) for x, y in pos]
 
 
-def layered(columns: Sequence[Sequence[str]], spacing: float = 260.0) -> dict[str, Position]:
-    """Left-to-right columns, for paths: column i at x = i * spacing, members spread vertically."""
+def layered(
+    columns: Sequence[Sequence[str]],
+    spacing: float = 260.0,
+    boxes: Mapping[str, tuple[float, float]] | None = None,
+) -> dict[str, Position]:
+    """Left-to-right columns, for paths: members of a column spread vertically, columns ``spacing`` apart.
+
+    With ``boxes`` (each node's width and height, label included), neighbouring columns and the members
+    of a column are spaced so that no two boxes overlap.
+    """
     out: dict[str, Position] = {}
-    for i, column in enumerate(columns):
+    x, last_width = 0.0, 0.0
+    for column in columns:
+        fresh = [node for node in dict.fromkeys(column) if node not in out]
+        width = max((boxes[n][0] for n in fresh), default=0.0) if boxes else 0.0
+        step_y = max(spacing * 0.6, max((boxes[n][1] for n in fresh), default=0.0) + _GAP if boxes else 0.0)
+        if out:
+            x += max(spacing, (last_width + width) / 2 + _GAP)
         for j, node in enumerate(column):
             if node not in out:
-                out[node] = (i * spacing, (j - (len(column) - 1) / 2) * spacing * 0.6)
+                out[node] = (round(x, 1), round((j - (len(column) - 1) / 2) * step_y, 1))
+        last_width = width
     return out

@@ -41,6 +41,7 @@ EDGE_LABELS_UP_TO = 40  # edges carry their type as text only in views small eno
 # grows fonts (up to LABEL_GROW times) as the fit zooms out, so labels keep their size on screen.
 LABELLED_UP_TO = 150
 LABEL_GROW = 1.8
+EDGE_FONT = 18  # pixels: relationship types written on edges, in a briefing
 FONT = "DejaVu Sans"  # the labels' face, so their measured widths hold (Debian's fonts-dejavu-core)
 # DejaVu Sans advance widths in em of the printable ASCII characters, from the font's own metrics;
 # other characters count as 1 em.
@@ -90,20 +91,8 @@ class View:
         return self
 
     def boxes(self) -> dict[str, tuple[float, float]]:
-        """Each node's footprint (width, height) in layout pixels: its shape with its label under it.
-
-        Sized for the largest the label can be drawn: the briefing's font, grown as far as
-        :data:`LABEL_GROW`, so that it fits on the wall and, smaller, in the app.
-        """
-        out = {}
-        for n in self.nodes:
-            size, font = _sizes(n["id"] == self.focus, big_fonts=True)
-            font *= LABEL_GROW
-            out[n["id"]] = (
-                round(max(label_width(caption(n), font), 2 * size), 1),
-                round(2 * size + 1.3 * font, 1),
-            )
-        return out
+        """Each node's footprint in layout pixels, label included (see :func:`node_boxes`)."""
+        return node_boxes(self.nodes, self.focus)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +101,20 @@ class View:
     def from_dict(cls, data: Mapping[str, Any]) -> View:
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def node_boxes(nodes: Iterable[Mapping[str, Any]], focus: str | None) -> dict[str, tuple[float, float]]:
+    """Each node's footprint (width, height) in layout pixels: its shape with its label under it.
+
+    Sized for the largest the label can be drawn: the briefing's font, grown as far as
+    :data:`LABEL_GROW`, so that it fits on the wall and, smaller, in the app.
+    """
+    out = {}
+    for n in nodes:
+        size, font = _sizes(n["id"] == focus, big_fonts=True)
+        font *= LABEL_GROW
+        out[n["id"]] = (round(max(label_width(caption(n), font), 2 * size), 1), round(2 * size + 1.3 * font, 1))
+    return out
 
 
 def heat_colour(score: float | None) -> str | None:
@@ -142,6 +145,8 @@ def _text(value: Any) -> str:
 def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) -> dict[str, Any]:
     """The vis-network nodes, edges and options of a view: fixed positions, no physics, straight edges."""
     schema = schema or load_schema()
+    # Rings round a focus in a briefing-sized view left room for the briefing's fonts: the app uses it too.
+    big_fonts = big_fonts or (view.focus is not None and len(view.nodes) <= LABELLED_UP_TO)
     nodes = []
     for n in view.nodes:
         style = schema.style(n["label"]) if n.get("label") in schema.labels else {"color": "#7F8C8D", "shape": "dot"}
@@ -184,7 +189,7 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
         "edges": {
             "smooth": False,
             "color": {"color": "#8A94A6", "highlight": "#1B2631"},
-            "font": {"size": _sizes(False, big_fonts)[1] - 4, "face": FONT, "align": "middle", "strokeWidth": 3},
+            "font": {"size": EDGE_FONT if big_fonts else 10, "face": FONT, "align": "middle", "strokeWidth": 3},
             "width": 1.5,
         },
         "nodes": {"borderWidth": 2},

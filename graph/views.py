@@ -18,7 +18,7 @@ from graph.analytics.paths import Path as InfluencePath
 from graph.analytics.paths import sentence_for
 from graph.analytics.supply import SupplyFacts
 from graph.layout import layered
-from graph.render import View, cited_sources
+from graph.render import EDGE_FONT, LABEL_GROW, LABELLED_UP_TO, View, cited_sources, label_width, node_boxes
 from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
@@ -235,6 +235,18 @@ def seed_view(
     return subgraph_view(store, sub, f"{name}: the seed story", as_of, focus, heat, caption + more_caption, params)
 
 
+def _roomy(nodes: Iterable[Mapping[str, Any]], focus: str) -> dict[str, tuple[float, float]] | None:
+    """The boxes to lay a view out by, for a briefing-sized view (see :func:`graph.render.node_boxes`)."""
+    nodes = list(nodes)
+    return node_boxes(nodes, focus) if len(nodes) <= LABELLED_UP_TO else None
+
+
+def _column_gap(edges: Iterable[Mapping[str, Any]]) -> float:
+    """Room between two columns of a paths picture for the longest relationship type written on an edge."""
+    longest = max((label_width(e["type"], EDGE_FONT * LABEL_GROW) for e in edges), default=0.0)
+    return max(260.0, longest + 80.0)
+
+
 def paths_view(
     store: GraphStore,
     paths: Sequence[InfluencePath],
@@ -254,7 +266,13 @@ def paths_view(
         for i, n in enumerate(p.nodes):
             if n not in nodes:
                 columns[longest - 1 if n == target else i].append(n)
-                nodes[n] = {"id": n, "label": names[n].get("label", ""), "name": names[n].get("name", n)}
+                # The stored record gives the picture its aliases (short captions) and the tooltips their facts.
+                record = store.node(n)
+                nodes[n] = (
+                    _node(record, None)
+                    if record
+                    else {"id": n, "label": names[n].get("label", ""), "name": names[n].get("name", n)}
+                )
         for h in p.hops:
             edges[h.edge] = {
                 "id": h.edge,
@@ -272,7 +290,9 @@ def paths_view(
         as_of=as_of.isoformat(),
         focus=source,
         sources=source_records(store, [s for e in edges.values() for s in e["sources"]]),
-        positions={k: list(v) for k, v in layered(columns).items()},
+        positions={
+            k: list(v) for k, v in layered(columns, _column_gap(edges.values()), _roomy(nodes.values(), source)).items()
+        },
         params={"kind": "paths", **(params or {})},
     )
     return view

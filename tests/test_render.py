@@ -94,6 +94,18 @@ def test_briefing_sized_views_leave_room_for_every_label() -> None:
     assert "labelGrow" not in vis_data(big)  # too many labels to read: fixed spacing, fonts as they are
 
 
+def test_path_columns_make_room_for_their_labels() -> None:
+    from graph.layout import layered
+
+    columns = [["a"], ["b", "c"], ["d"]]
+    plain = layered(columns)
+    assert plain["d"] == (520.0, 0.0)  # 260 px apart without boxes
+    boxes = {"a": (100.0, 60.0), "b": (900.0, 60.0), "c": (50.0, 200.0), "d": (100.0, 60.0)}
+    roomy = layered(columns, boxes=boxes)
+    assert roomy["b"][0] - roomy["a"][0] >= (100 + 900) / 2  # side by side, clear
+    assert roomy["c"][1] - roomy["b"][1] >= 200  # one above the other, clear
+
+
 def test_a_long_name_is_drawn_as_its_first_latin_alias() -> None:
     smic = {
         "id": "smic",
