@@ -205,7 +205,7 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
     server = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(server)  # type: ignore[union-attr]
     uri = server.start()
-    from graph.store.neo4j_store import WRITERS, Neo4jStore
+    from graph.store.neo4j_store import BATCH, WRITERS, Neo4jStore
 
     neo = Neo4jStore(uri, "neo4j", server.PASSWORD)
     times = []
@@ -238,7 +238,7 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
 
     def phase(query: str, total: int) -> None:
         with ThreadPoolExecutor(WRITERS) as pool:
-            for f in [pool.submit(chunk, query, lo, min(lo + 10_000, total)) for lo in range(0, total, 10_000)]:
+            for f in [pool.submit(chunk, query, lo, min(lo + BATCH, total)) for lo in range(0, total, BATCH)]:
                 f.result()
 
     started = time.perf_counter()

@@ -96,10 +96,11 @@ def _radial(
         if not members:
             continue
 
-        members.sort(key=lambda i: (_parent_angle(g, i, angle), order.get(ids[i], ""), ids[i]))
+        parent = {i: _parent_angle(g, i, angle) for i in members}
+        members.sort(key=lambda i: (parent[i], order.get(ids[i], ""), ids[i]))
         if boxes:
             sizes = [boxes[ids[i]] for i in members]
-            desired = [_parent_angle(g, i, angle) for i in members]  # ascending, as sorted
+            desired = [parent[i] for i in members]  # ascending, as sorted
             # The smallest ring outside the last one on which no box touches a box already placed.
             r = radius + 150.0
             for _ in range(200):  # widening by 4% each time: a bound, never reached in practice

@@ -84,7 +84,7 @@ class View:
                 ((e["from"], e["to"]) for e in self.edges),
                 self.focus,
                 order,
-                boxes=self.boxes() if len(self.nodes) <= LABELLED_UP_TO else None,
+                boxes=layout_boxes(self.nodes, self.focus),
             )
             for node_id in missing:
                 self.positions[node_id] = list(pos[node_id])
@@ -115,6 +115,12 @@ def node_boxes(nodes: Iterable[Mapping[str, Any]], focus: str | None) -> dict[st
         font *= LABEL_GROW
         out[n["id"]] = (round(max(label_width(caption(n), font), 2 * size), 1), round(2 * size + 1.3 * font, 1))
     return out
+
+
+def layout_boxes(nodes: Sequence[Mapping[str, Any]], focus: str | None) -> dict[str, tuple[float, float]] | None:
+    """The boxes to lay a view out by: those of :func:`node_boxes` for a briefing-sized view, else None
+    (too many labels to read; fixed spacing keeps large views compact)."""
+    return node_boxes(nodes, focus) if len(nodes) <= LABELLED_UP_TO else None
 
 
 def heat_colour(score: float | None) -> str | None:

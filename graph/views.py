@@ -18,7 +18,7 @@ from graph.analytics.paths import Path as InfluencePath
 from graph.analytics.paths import sentence_for
 from graph.analytics.supply import SupplyFacts
 from graph.layout import layered
-from graph.render import EDGE_FONT, LABEL_GROW, LABELLED_UP_TO, View, cited_sources, label_width, node_boxes
+from graph.render import EDGE_FONT, LABEL_GROW, View, cited_sources, label_width, layout_boxes
 from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
@@ -235,12 +235,6 @@ def seed_view(
     return subgraph_view(store, sub, f"{name}: the seed story", as_of, focus, heat, caption + more_caption, params)
 
 
-def _roomy(nodes: Iterable[Mapping[str, Any]], focus: str) -> dict[str, tuple[float, float]] | None:
-    """The boxes to lay a view out by, for a briefing-sized view (see :func:`graph.render.node_boxes`)."""
-    nodes = list(nodes)
-    return node_boxes(nodes, focus) if len(nodes) <= LABELLED_UP_TO else None
-
-
 def _column_gap(edges: Iterable[Mapping[str, Any]]) -> float:
     """Room between two columns of a paths picture for the longest relationship type written on an edge."""
     longest = max((label_width(e["type"], EDGE_FONT * LABEL_GROW) for e in edges), default=0.0)
@@ -260,17 +254,17 @@ def paths_view(
     source, target = paths[0].nodes[0], paths[0].nodes[-1]
     longest = max(len(p.nodes) for p in paths)
     columns: list[list[str]] = [[] for _ in range(longest)]
+    # The stored records give the picture its aliases (short captions) and the tooltips their facts.
+    records = store.nodes({n for p in paths for n in p.nodes})
     nodes: dict[str, dict[str, Any]] = {}
     edges: dict[str, dict[str, Any]] = {}
     for p in paths:
         for i, n in enumerate(p.nodes):
             if n not in nodes:
                 columns[longest - 1 if n == target else i].append(n)
-                # The stored record gives the picture its aliases (short captions) and the tooltips their facts.
-                record = store.node(n)
                 nodes[n] = (
-                    _node(record, None)
-                    if record
+                    _node(records[n], None)
+                    if n in records
                     else {"id": n, "label": names[n].get("label", ""), "name": names[n].get("name", n)}
                 )
         for h in p.hops:
@@ -291,7 +285,10 @@ def paths_view(
         focus=source,
         sources=source_records(store, [s for e in edges.values() for s in e["sources"]]),
         positions={
-            k: list(v) for k, v in layered(columns, _column_gap(edges.values()), _roomy(nodes.values(), source)).items()
+            k: list(v)
+            for k, v in layered(
+                columns, _column_gap(edges.values()), layout_boxes(list(nodes.values()), source)
+            ).items()
         },
         params={"kind": "paths", **(params or {})},
     )

@@ -51,6 +51,8 @@ def test_upsert_updates_in_place(store: GraphStore) -> None:
     )
     node = store.node("b")
     assert node is not None and node["name"] == "Beta Chips Ltd" and node["country"] == "CHN"
+    many = store.nodes(["b", "a", "nobody", "b"])  # in bulk, the same records; unknown ids left out
+    assert set(many) == {"a", "b"} and many["b"] == node and many["a"] == store.node("a")
     rows = store.query("MATCH (a:Company)-[r:OWNS]->(b:Company) WHERE a.id = 'a' RETURN r.share, r.valid_from").rows
     assert rows == [[75.0, dt.date(2018, 1, 1)]]
     assert store.counts()[1]["OWNS"] == 2

@@ -185,6 +185,21 @@ class GraphStore(ABC):
         res = self.query(self.schema.match_by_id(label) + " RETURN n", {"id": node_id}, limit=1)
         return res.rows[0][0] if res.rows else None
 
+    def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The nodes among ``ids`` that exist, by id, each as :meth:`node` gives it: one lookup of
+        labels and one query per label found, however many ids."""
+        by_label: dict[str, list[str]] = {}
+        for node_id, label in self.labels_of(ids).items():
+            by_label.setdefault(label, []).append(node_id)
+        out = {}
+        for label, wanted in by_label.items():
+            # Labels come from the schema, via labels_of.
+            for (n,) in self.query(
+                "MATCH (n:" + label + ") WHERE n.id IN $ids RETURN n", {"ids": wanted}, timeout=None, limit=None
+            ).rows:
+                out[n["id"]] = n
+        return out
+
     def entities(self) -> list[tuple[str, str, str, list[str]]]:
         """Every entity except sources as (id, label, name, aliases): what names and searches match."""
         out = []
@@ -290,10 +305,7 @@ class GraphStore(ABC):
             in_set = a["id"] in wanted and b["id"] in wanted
             if in_set and valid_on(rel, as_of) and (keep_types is None or rel["_type"] in keep_types):
                 sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
-        for missing in (i for i in order if i not in sub.nodes):
-            node = self.node(missing)
-            if node is not None:
-                sub.nodes[missing] = node
+        sub.nodes.update(self.nodes(i for i in order if i not in sub.nodes))
         return sub
 
     def projection(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> nx.MultiDiGraph:

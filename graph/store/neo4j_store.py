@@ -2,9 +2,9 @@
 
 Writes run in one explicit transaction, so a failed import or build leaves the
 graph as it was; a bulk write too large for one transaction is written in
-committed chunks by parallel sessions, and says so if it fails. Reads run in read transactions, after an ``EXPLAIN`` that
-refuses any query whose plan would write, with the driver's per-transaction
-timeout and a row cap.
+committed chunks by parallel sessions, and says so if it fails. Reads run in
+read transactions, after an ``EXPLAIN`` that refuses any query whose plan
+would write, with the driver's per-transaction timeout and a row cap.
 """
 
 from __future__ import annotations
