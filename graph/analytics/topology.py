@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import networkx as nx
@@ -29,6 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.errors import NodeNotFound
+from graph.model import ARROW_TYPES
+from graph.schema import load_schema
 
 
 @dataclass(eq=False)
@@ -139,17 +142,46 @@ class Topology:
 
 
 NODE_COLUMNS = pa.schema([("id", pa.string()), ("label", pa.string()), ("name", pa.string())])
-_EMPTY_EDGES = pa.table(
-    {"start": pa.array([], pa.string()), "end": pa.array([], pa.string()), "type": pa.array([], pa.string())}
-)
 
 
-def edge_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """Edge dicts (``start``, ``end``, ``type`` and properties) as one table; shares as float64."""
-    edges = pa.Table.from_pylist(rows) if rows else _EMPTY_EDGES
-    if "share" in edges.column_names:
-        edges = edges.set_column(edges.column_names.index("share"), "share", edges.column("share").cast(pa.float64()))
-    return edges
+@cache
+def edge_columns() -> pa.Schema:
+    """``start``, ``end``, ``type`` and every relationship property of graph/schema.yaml, typed as it says.
+
+    The columns of an edge table come from the schema, never from the rows: a
+    table inferred from its first row loses every property that row lacks,
+    which once dropped the ``share`` of every ``OWNS`` edge after one without.
+    """
+    fields = {"start": pa.string(), "end": pa.string(), "type": pa.string()}
+    for rel in load_schema().relationships.values():
+        for name, spec in rel.properties.items():
+            fields.setdefault(name, ARROW_TYPES[spec.type])
+    return pa.schema(list(fields.items()))
+
+
+def edge_table(rows: list[dict[str, Any]], properties: Iterable[str] | None = None) -> pa.Table:
+    """Edge dicts (``start``, ``end``, ``type`` and properties) as one table with the schema's columns.
+
+    ``properties`` keeps only those property columns (``id`` always comes);
+    None keeps them all. Keys outside the schema are left out.
+    """
+    columns = edge_columns()
+    if properties is not None:
+        keep = {"start", "end", "type", "id", *properties}
+        columns = pa.schema([f for f in columns if f.name in keep])
+    return pa.Table.from_pylist(rows, schema=columns)
+
+
+def conform(table: pa.Table, columns: pa.Schema) -> pa.Table:
+    """``table`` with exactly the given columns, in order: missing ones null, each cast to its type."""
+    n = table.num_rows
+    return pa.table(
+        [
+            table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(n, f.type)
+            for f in columns
+        ],
+        schema=columns,
+    )
 
 
 def _positions(values: pa.Array | pa.ChunkedArray, ids: pa.Array | pa.ChunkedArray) -> np.ndarray:

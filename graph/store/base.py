@@ -335,17 +335,16 @@ class GraphStore(ABC):
         None reads them all. Backends override this with a columnar read;
         this version builds it from the same rows as the projection.
         """
-        keep = None if properties is None else {"id", *properties}
         wanted = list(types) if types else list(self.schema.relationships)
         nodes = pa.Table.from_pylist(
             [{"id": i, "label": lab, "name": n} for i, lab, n in self._all_nodes()], schema=NODE_COLUMNS
         )
         rows = [
-            {**{k: v for k, v in props.items() if keep is None or k in keep}, "start": a, "end": b, "type": t}
+            {**props, "start": a, "end": b, "type": t}
             for a, b, t, props in self._all_edges(wanted)
             if valid_on(props, as_of)
         ]
-        return Topology(nodes, edge_table(rows))
+        return Topology(nodes, edge_table(rows, properties))
 
     def stats(self) -> dict[str, Any]:
         """Counts per label and type, and the sources loaded with how many facts cite each."""

@@ -28,7 +28,7 @@ import ladybug
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.analytics.topology import NODE_COLUMNS, Topology, edge_table
+from graph.analytics.topology import NODE_COLUMNS, Topology, conform, edge_table
 from graph.errors import (
     QueryError,
     QueryTimeout,
@@ -183,8 +183,8 @@ class EmbeddedStore(GraphStore):
                     {"as_of": as_of} if as_of else None,
                 )
             )
-        tables = [t for t in tables if t.num_rows] or [edge_table([])]
-        edges = pa.concat_tables(tables, promote_options="permissive")
+        columns = edge_table([], properties).schema
+        edges = pa.concat_tables([conform(t, columns) for t in tables if t.num_rows] or [columns.empty_table()])
         return Topology(nodes.cast(NODE_COLUMNS), edges)
 
     def _arrow(self, cypher: str, params: Mapping[str, Any] | None = None) -> pa.Table:
