@@ -199,8 +199,9 @@ def cmd_query(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     else:
         print(_table(res.columns, res.rows))
         print(f"({len(res.rows)} rows, {res.elapsed * 1000:.0f} ms)")
-    if res.truncated:
-        print(f"truncated: showing the first {limit} rows; raise --limit to see more", file=sys.stderr)
+    for caveat in res.caveats(settings.cell_chars):
+        advice = "raise --limit to see more" if res.truncated_by == "rows" else "narrow the query"
+        print(f"{caveat} ({advice})", file=sys.stderr)
     return 0
 
 

@@ -15,6 +15,8 @@ prints that message on one line and exits non-zero.
     │   ├── AuthFailed         bad Neo4j credentials
     │   ├── WriteRefused       a write was sent through the read-only query path
     │   ├── QueryTimeout       a query ran past its time limit and was stopped
+    │   ├── QueryTooLarge      a query needed more memory than its cap and was stopped
+    │   ├── QueryCrashed       a query crashed the worker process that ran it
     │   └── QueryError         the query text is invalid for the active dialect
     ├── NodeNotFound           no entity with that id, name or alias
     ├── AmbiguousName          a name matches several entities
@@ -79,6 +81,14 @@ class WriteRefused(StoreError):
 
 class QueryTimeout(StoreError):
     """A query ran past its time limit and was stopped."""
+
+
+class QueryTooLarge(StoreError):
+    """A query needed more memory than the console's cap; its worker was stopped."""
+
+
+class QueryCrashed(StoreError):
+    """A query crashed the worker process that ran it; the caller is unaffected."""
 
 
 class QueryError(StoreError):

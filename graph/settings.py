@@ -13,13 +13,23 @@ variable               meaning                                         default
                        for the original source files loaders read
 ``TECHGEO_QUERY_TIMEOUT``  default read-query time limit, seconds      ``30``
 ``TECHGEO_ROW_CAP``    default maximum rows a read query returns       ``5000``
+``TECHGEO_QUERY_MEMORY_MB``  memory cap of the process that runs one    ``2048``
+                       console query; past it the query is stopped
+``TECHGEO_CELL_CHARS`` longest text (or list) a result cell keeps;     ``100000``
+                       longer ones are cut, and the result says so
+``TECHGEO_RESULT_MB``  most data one query returns, in MB; past it     ``64``
+                       the rows are cut, and the result says so
+``TECHGEO_QUERY_WORKERS``  console queries that may run at once       ``4``
+``TECHGEO_LINK_TIMEOUT``  time limit of a query a link runs on        ``10``
+                       opening (``/console?q=…&run=1``), seconds
+``TECHGEO_LINK_ROW_CAP``  row cap of a query a link runs on opening   ``1000``
 =====================  ==============================================  =========================
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +40,33 @@ CACHE_DIR = ROOT / "var" / "cache"  # derived results (centrality scores), safe 
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The guard rails of an untrusted (console, linked or command-line) query."""
+
+    timeout: float = 30.0
+    row_cap: int = 5000
+    memory_mb: int = 2048
+    cell_chars: int = 100_000
+    result_mb: int = 64
+    workers: int = 4
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mb << 20
+
+    @property
+    def result_bytes(self) -> int:
+        return self.result_mb << 20
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+    def for_links(self, timeout: float, row_cap: int) -> QueryLimits:
+        """These limits lowered for a query that a link runs without a click."""
+        return replace(self, timeout=min(self.timeout, timeout), row_cap=min(self.row_cap, row_cap))
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,24 @@ class Settings:
     query_timeout: float
     row_cap: int
     data_dir: Path = field(default=DATA_DIR)
+    query_memory_mb: int = 2048
+    cell_chars: int = 100_000
+    result_mb: int = 64
+    query_workers: int = 4
+    link_timeout: float = 10.0
+    link_row_cap: int = 1000
+
+    @property
+    def limits(self) -> QueryLimits:
+        """The guard rails of console and command-line queries."""
+        return QueryLimits(
+            self.query_timeout, self.row_cap, self.query_memory_mb, self.cell_chars, self.result_mb, self.query_workers
+        )
+
+    @property
+    def link_limits(self) -> QueryLimits:
+        """The lower guard rails of a query that a link runs on opening."""
+        return self.limits.for_links(self.link_timeout, self.link_row_cap)
 
 
 def load(**overrides: object) -> Settings:
@@ -59,6 +114,12 @@ def load(**overrides: object) -> Settings:
         "raw_dirs": tuple(Path(p) for p in raw_dirs.split(":") if p),
         "query_timeout": _float("TECHGEO_QUERY_TIMEOUT", 30.0),
         "row_cap": int(_float("TECHGEO_ROW_CAP", 5000)),
+        "query_memory_mb": int(_float("TECHGEO_QUERY_MEMORY_MB", 2048)),
+        "cell_chars": int(_float("TECHGEO_CELL_CHARS", 100_000)),
+        "result_mb": int(_float("TECHGEO_RESULT_MB", 64)),
+        "query_workers": int(_float("TECHGEO_QUERY_WORKERS", 4)),
+        "link_timeout": _float("TECHGEO_LINK_TIMEOUT", 10.0),
+        "link_row_cap": int(_float("TECHGEO_LINK_ROW_CAP", 1000)),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values["store_path"], str):

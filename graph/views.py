@@ -29,7 +29,7 @@ SEED_TYPES = ("LICENSES_TO", "LISTED_ON", "TARGETS", "SUPPLIES", "MEMBER_OF", "H
 
 def control_rules(store: GraphStore) -> list[dict[str, Any]]:
     """The ExportControls that carry an ownership rule, with their dates (see :mod:`graph.analytics.exposure`)."""
-    return [r[0] for r in store.query("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c", limit=None).rows]
+    return [r[0] for r in store.read("MATCH (c:ExportControl) WHERE c.rule IS NOT NULL RETURN c")]
 
 
 def exposure_scores(store: GraphStore, as_of: dt.date) -> dict[str, float]:
@@ -46,11 +46,9 @@ def source_records(store: GraphStore, ids: Iterable[str]) -> list[dict[str, Any]
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    rows = store.query(
-        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id, s.publisher, s.title, s.date, s.url",
-        {"ids": wanted},
-        limit=None,
-    ).rows
+    rows = store.read(
+        "MATCH (s:Source) WHERE s.id IN $ids RETURN s.id, s.publisher, s.title, s.date, s.url", {"ids": wanted}
+    )
     known = {r[0]: dict(zip(("id", "publisher", "title", "date", "url"), r)) for r in rows}
     return cited_sources(wanted, known)
 

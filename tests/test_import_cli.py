@@ -168,7 +168,7 @@ def test_query_formats(tmp_path: Path) -> None:
     )
     assert res.stdout.splitlines()[:2] == ["id,roles", 'hisilicon,"[""fabless""]"']
     res = run("query", "MATCH (c:Company) RETURN c.id ORDER BY c.id", "--limit", "1", "--store", db)
-    assert res.returncode == 0 and "truncated: showing the first 1 rows" in res.stderr
+    assert res.returncode == 0 and "Truncated: showing the first 1 rows" in res.stderr
     res = run("query", "MATCH (n) DETACH DELETE n", "--store", db)
     assert res.returncode == 1 and res.stderr.startswith("error: refused: the console is read-only")
     res = run("query", "RETURN $x", "--param", "x=notjson", "--store", db)

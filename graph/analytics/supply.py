@@ -273,12 +273,10 @@ def dependence_summary(dep: Mapping[str, Any]) -> str:
 
 def supply_facts(store: Any) -> SupplyFacts:
     """Company roles and CSET process stages, which :func:`dependence_of` reads from the store."""
-    roles = {i: r for i, r in store.query("MATCH (c:Company) RETURN c.id, c.roles", limit=None).rows if r}
+    roles = {i: r for i, r in store.read("MATCH (c:Company) RETURN c.id, c.roles") if r}
     stages = {
         i: s
-        for i, s in store.query(
-            "MATCH (t:Technology) WHERE t.category = 'process' RETURN t.id, t.stage", limit=None
-        ).rows
+        for i, s in store.read("MATCH (t:Technology) WHERE t.category = 'process' RETURN t.id, t.stage")
         if s
     }
     return roles, stages

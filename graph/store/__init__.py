@@ -18,5 +18,11 @@ def open_store(settings: Settings) -> GraphStore:
     if settings.neo4j_uri:
         from graph.store.neo4j_store import Neo4jStore
 
-        return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database)
-    return EmbeddedStore(settings.store_path)
+        return Neo4jStore(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            settings.neo4j_database,
+            limits=settings.limits,
+        )
+    return EmbeddedStore(settings.store_path, limits=settings.limits)

@@ -8,7 +8,6 @@ written once here, so the embedded store and Neo4j give the same answers.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,20 +17,37 @@ import networkx as nx
 import pyarrow as pa
 
 from graph.analytics.topology import NODE_COLUMNS, Topology, edge_table
-from graph.errors import AmbiguousName, NodeNotFound, WriteRefused
+from graph.errors import AmbiguousName, NodeNotFound
 from graph.model import Batch
 from graph.schema import Schema, load_schema
+from graph.settings import QueryLimits
+from graph.store.worker import QueryRunner
 
 
 @dataclass
 class QueryResult:
-    """Rows of a read query. ``truncated`` says the row cap cut the result."""
+    """Rows of a read query. ``truncated`` says a cap cut the result: ``truncated_by`` names it
+    ("rows" or "bytes"), and ``cut_cells`` counts cells cut at the cell cap."""
 
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool = False
     limit: int | None = None
     elapsed: float = 0.0
+    truncated_by: str = ""
+    cut_cells: int = 0
+    timeout: float | None = None
+
+    def caveats(self, cell_chars: int) -> list[str]:
+        """What the caps cut, in words a person can act on (empty when nothing was cut)."""
+        out = []
+        if self.truncated_by == "bytes":
+            out.append(f"Truncated: showing the first {len(self.rows):,} rows, the most data one query may return.")
+        elif self.truncated:
+            out.append(f"Truncated: showing the first {self.limit:,} rows.")
+        if self.cut_cells:
+            out.append(f"{self.cut_cells:,} long values were cut at {cell_chars:,} characters (or list items).")
+        return out
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column name."""
@@ -62,33 +78,6 @@ class WriteResult:
     edges_updated: int = 0
 
 
-# Clauses a read-only console must never run, whatever the backend says about
-# them: they write files (COPY ... TO, EXPORT), read files or URLs (LOAD FROM,
-# LOAD CSV), download or load code (INSTALL, LOAD EXTENSION), or change the
-# session (ATTACH, USE, CHECKPOINT, transactions).
-_UNSAFE = re.compile(
-    r"(?<![.$\w])(COPY|LOAD|INSTALL|ATTACH|DETACH\s+DATABASE|USE|EXPORT|IMPORT|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|"
-    r"CREATE|MERGE|DELETE|DETACH|SET|REMOVE|DROP|ALTER|FOREACH|TERMINATE)\b",
-    re.IGNORECASE,
-)
-_STRINGS_AND_COMMENTS = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.DOTALL)
-
-
-def refuse_unsafe(cypher: str) -> None:
-    """Raise :class:`WriteRefused` when a query text contains a clause that writes or escapes.
-
-    Literals, quoted names and comments are ignored, so ``WHERE n.name = 'SET'``
-    passes. This is a first fence; each backend also runs the query read-only.
-    """
-    bare = _STRINGS_AND_COMMENTS.sub(" ", cypher)
-    m = _UNSAFE.search(bare)
-    if m:
-        raise WriteRefused(
-            f"refused: the console is read-only and '{m.group(1).upper()}' would change data or reach "
-            "outside the graph; use `python -m graph import` to add data"
-        )
-
-
 # The Cypher form of :func:`valid_on`, for a relationship ``r`` and a parameter ``$as_of``.
 VALID_ON = "(r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
 
@@ -116,8 +105,10 @@ class GraphStore(ABC):
 
     kind: str = ""
 
-    def __init__(self, schema: Schema | None = None):
+    def __init__(self, schema: Schema | None = None, limits: QueryLimits | None = None):
         self.schema = schema or load_schema()
+        self.limits = limits or QueryLimits()
+        self._query_runners: dict[QueryLimits, QueryRunner] = {}
 
     # -- what a backend provides ---------------------------------------------
     @abstractmethod
@@ -137,15 +128,12 @@ class GraphStore(ABC):
         """Upsert a validated batch atomically, keyed by id; ``replace`` empties the store first."""
 
     @abstractmethod
-    def query(
-        self,
-        cypher: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        limit: int | None = None,
-    ) -> QueryResult:
-        """Run a read-only query with a time limit and a row cap; refuse writes."""
+    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        """Every row of a trusted read query (constant text written in this project), in this process."""
+
+    @abstractmethod
+    def _worker_spec(self) -> dict[str, Any]:
+        """What a query worker needs to open this store (see :mod:`graph.store.worker`)."""
 
     @abstractmethod
     def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
@@ -169,10 +157,64 @@ class GraphStore(ABC):
         """Remove every node and relationship (the schema stays)."""
 
     @abstractmethod
+    def _close(self) -> None:
+        """Release the backend's connections and file handles."""
+
     def close(self) -> None:
-        """Release connections and file handles."""
+        """Release connections and file handles, and stop idle query workers."""
+        runners, self._query_runners = self._query_runners, {}
+        for runner in runners.values():
+            runner.close()
+        self._close()
 
     # -- shared logic ------------------------------------------------------------
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+        limits: QueryLimits | None = None,
+    ) -> QueryResult:
+        """Run an untrusted read query (the console's, a link's, ``python -m graph query``'s).
+
+        The store plans it and the plan must read (:mod:`graph.store.guard`);
+        it runs in a worker process with the time limit, row cap and memory
+        cap of ``limits`` (the store's own by default; ``timeout`` and
+        ``limit`` override two of them), so a crash or a runaway stops the
+        query and nothing else. Raises :class:`WriteRefused`,
+        :class:`QueryTimeout`, :class:`QueryTooLarge`, :class:`QueryCrashed`
+        or :class:`QueryError`.
+        """
+        limits = limits or self.limits
+        runner = self._runner(limits)
+        reply, timeout, limit = runner.run(cypher, params, timeout, limit)
+        return QueryResult(
+            reply.columns,
+            reply.rows,
+            bool(reply.truncated),
+            limit,
+            reply.elapsed,
+            reply.truncated,
+            reply.cut_cells,
+            timeout,
+        )
+
+    def _runner(self, limits: QueryLimits) -> QueryRunner:
+        """The workers for queries under ``limits`` (the store's own, or a link's lower ones)."""
+        runner = self._query_runners.get(limits)
+        return runner or self._query_runners.setdefault(limits, QueryRunner(self._worker_spec(), limits))
+
+    def read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
+        """Every row of a read query whose text is written in this project, never a user's.
+
+        It runs in this process with no guard or cap, for the project's own
+        analyses; anything a person typed or a link carries goes through
+        :meth:`query`.
+        """
+        return self._rows(cypher, params)
+
     def upsert(self, batch: Batch) -> WriteResult:
         """Idempotent batched upsert of nodes and relationships, keyed by id."""
         return self.write(batch)
@@ -182,8 +224,8 @@ class GraphStore(ABC):
         label = self.labels_of([node_id]).get(node_id)
         if label is None:
             return None
-        res = self.query(self.schema.match_by_id(label) + " RETURN n", {"id": node_id}, limit=1)
-        return res.rows[0][0] if res.rows else None
+        rows = self._rows(self.schema.match_by_id(label) + " RETURN n LIMIT 1", {"id": node_id})
+        return rows[0][0] if rows else None
 
     def nodes(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The nodes among ``ids`` that exist, by id, each as :meth:`node` gives it: one lookup of
@@ -194,9 +236,7 @@ class GraphStore(ABC):
         out = {}
         for label, wanted in by_label.items():
             # Labels come from the schema, via labels_of.
-            for (n,) in self.query(
-                "MATCH (n:" + label + ") WHERE n.id IN $ids RETURN n", {"ids": wanted}, timeout=None, limit=None
-            ).rows:
+            for (n,) in self._rows("MATCH (n:" + label + ") WHERE n.id IN $ids RETURN n", {"ids": wanted}):
                 out[n["id"]] = n
         return out
 
@@ -208,7 +248,7 @@ class GraphStore(ABC):
                 continue
             # Labels come from the schema (a label cannot be a query parameter).
             alias = ", n.aliases" if "aliases" in spec.properties else ""
-            for row in self.query("MATCH (n:" + label + ") RETURN n.id, n.name" + alias, timeout=None, limit=None).rows:
+            for row in self._rows("MATCH (n:" + label + ") RETURN n.id, n.name" + alias):
                 out.append((row[0], label, row[1], list(row[2] or []) if alias else []))
         return out
 
@@ -349,10 +389,9 @@ class GraphStore(ABC):
     def stats(self) -> dict[str, Any]:
         """Counts per label and type, and the sources loaded with how many facts cite each."""
         nodes, rels = self.counts()
-        sources = self.query(
-            "MATCH (s:Source) RETURN s.id, s.publisher, s.title, s.date, s.url, s.license ORDER BY s.id",
-            limit=1_000_000,
-        ).rows
+        sources = self._rows(
+            "MATCH (s:Source) RETURN s.id, s.publisher, s.title, s.date, s.url, s.license ORDER BY s.id"
+        )
         cited: dict[str, int] = {}
         for _, _, _, props in self._all_edges(list(self.schema.relationships)):
             for sid in props.get("sources", []):

@@ -17,7 +17,6 @@ import fcntl
 import os
 import shutil
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -29,16 +28,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.analytics.topology import NODE_COLUMNS, Topology, conform, edge_table
-from graph.errors import (
-    QueryError,
-    QueryTimeout,
-    StoreError,
-    StoreUnavailable,
-    WriteRefused,
-)
+from graph.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable, WriteRefused
 from graph.model import Batch
 from graph.schema import LabelSpec, RelSpec, Schema
-from graph.store.base import VALID_ON, GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
+from graph.settings import QueryLimits
+from graph.store.base import VALID_ON, GraphStore, WriteResult, clean
 
 
 class EmbeddedStore(GraphStore):
@@ -46,8 +40,10 @@ class EmbeddedStore(GraphStore):
 
     kind = "embedded"
 
-    def __init__(self, path: str | os.PathLike[str], schema: Schema | None = None):
-        super().__init__(schema)
+    def __init__(
+        self, path: str | os.PathLike[str], schema: Schema | None = None, limits: QueryLimits | None = None
+    ):
+        super().__init__(schema, limits)
         self.path = Path(path).resolve()
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
@@ -73,7 +69,7 @@ class EmbeddedStore(GraphStore):
                 raise StoreUnavailable(f"cannot open the graph at {self.path}: {exc}") from exc
         return self._conn
 
-    def close(self) -> None:
+    def _close(self) -> None:
         if self._conn is not None:
             self._conn.close()
         if self._db is not None:
@@ -81,57 +77,30 @@ class EmbeddedStore(GraphStore):
         self._conn = self._db = None
 
     # -- reads --------------------------------------------------------------------------
-    def query(
-        self,
-        cypher: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = 30.0,
-        limit: int | None = 5000,
-    ) -> QueryResult:
-        refuse_unsafe(cypher)
+    def _worker_spec(self) -> dict[str, Any]:
+        return {"kind": "embedded", "path": str(self.path)}
+
+    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
         conn = self._reader()
         with self._lock:
-            started = time.perf_counter()
-            # LadybugDB checks its own timeout between morsels; the timer is a
-            # second fence for operators that run long between checks.
-            watchdog = None
-            if timeout:
-                conn.set_query_timeout(int(timeout * 1000))
-                watchdog = threading.Timer(timeout + 1.0, conn.interrupt)
-                watchdog.daemon = True
-                watchdog.start()
             try:
                 result = conn.execute(cypher, dict(params or {}))
-                columns = result.get_column_names()
-                rows: list[list[Any]] = []
-                truncated = False
-                while result.has_next():
-                    if limit is not None and len(rows) >= limit:
-                        truncated = True
-                        break
-                    rows.append(result.get_next())
+                rows = result.get_all()
                 result.close()
             except RuntimeError as exc:
-                raise self._translate(exc, timeout) from exc
-            finally:
-                if watchdog:
-                    watchdog.cancel()
-                conn.set_query_timeout(0)
-            elapsed = time.perf_counter() - started
-        return QueryResult(columns, [_clean_row(r) for r in rows], truncated, limit, elapsed)
+                raise self._translate(exc, None) from exc
+        return [_clean_row(r) for r in rows]
 
     @staticmethod
     def _translate(exc: RuntimeError, timeout: float | None) -> Exception:
         text = str(exc)
         if "Interrupted" in text:
-            return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise --timeout")
+            return QueryTimeout(
+                f"query stopped after its {timeout:g} s time limit; narrow it or raise the time limit"
+            )
         if "read-only" in text or "read only" in text:
             return WriteRefused("refused: the graph is opened read-only; use `python -m graph import` to add data")
         return QueryError(text.replace("\n", " "))
-
-    def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
-        return self.query(cypher, params, timeout=None, limit=None).rows
 
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
@@ -232,7 +201,7 @@ class EmbeddedStore(GraphStore):
                 db.close()
                 _remove(tmp)
                 raise
-            self.close()  # drop the read handle on the old file before the swap
+            self._close()  # drop the read handle on the old file before the swap
             os.replace(tmp, self.path)
             _remove(self.path.with_name(self.path.name + ".wal"))
 

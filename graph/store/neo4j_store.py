@@ -9,7 +9,6 @@ would write, with the driver's per-transaction timeout and a row cap.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -29,7 +28,8 @@ from graph.errors import (
 )
 from graph.model import Batch
 from graph.schema import Schema
-from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
+from graph.settings import QueryLimits
+from graph.store.base import GraphStore, WriteResult, clean
 
 BATCH = 10_000
 EMPTY_CHECK_FROM = 1_000  # ids in a labels_of lookup from which an empty database is checked first
@@ -50,10 +50,17 @@ class Neo4jStore(GraphStore):
     kind = "neo4j"
 
     def __init__(
-        self, uri: str, user: str = "neo4j", password: str = "", database: str = "neo4j", schema: Schema | None = None
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        schema: Schema | None = None,
+        limits: QueryLimits | None = None,
     ):
-        super().__init__(schema)
+        super().__init__(schema, limits)
         self.uri, self.database = uri, database
+        self._user, self._password = user, password
         try:
             self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5.0)
             self._driver.verify_connectivity()
@@ -71,7 +78,7 @@ class Neo4jStore(GraphStore):
     def describe(self) -> str:
         return f"{redact(self.uri)} (database {self.database})"
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._driver.close()
 
     def exists(self) -> bool:
@@ -85,43 +92,23 @@ class Neo4jStore(GraphStore):
             self._schema_ready = True
 
     # -- reads ----------------------------------------------------------------------
-    def query(
-        self,
-        cypher: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = 30.0,
-        limit: int | None = 5000,
-    ) -> QueryResult:
-        refuse_unsafe(cypher)
-        params = dict(params or {})
-        started = time.perf_counter()
-        try:
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
-                plan = s.run("EXPLAIN " + cypher, params).consume()
-                if plan.query_type != "r":
-                    raise WriteRefused("refused: the console is read-only and this query would change data")
-                tx = s.begin_transaction(timeout=timeout)
-                try:
-                    result = tx.run(cypher, params)
-                    columns = list(result.keys())
-                    rows: list[list[Any]] = []
-                    truncated = False
-                    for record in result:
-                        if limit is not None and len(rows) >= limit:
-                            truncated = True
-                            break
-                        rows.append([_value(v) for v in record.values()])
-                finally:
-                    tx.close()
-        except nex.ClientError as exc:
-            raise _translate(exc, timeout) from exc
-        except nex.ServiceUnavailable as exc:
-            raise StoreUnavailable(f"lost the connection to Neo4j at {redact(self.uri)}") from exc
-        return QueryResult(columns, rows, truncated, limit, time.perf_counter() - started)
+    def _worker_spec(self) -> dict[str, Any]:
+        return {
+            "kind": "neo4j",
+            "uri": self.uri,
+            "user": self._user,
+            "password": self._password,
+            "database": self.database,
+        }
 
     def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
-        return self.query(cypher, params, timeout=None, limit=None).rows
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+                return s.execute_read(lambda tx: [[_value(v) for v in r.values()] for r in tx.run(cypher, params)])
+        except nex.ClientError as exc:
+            raise _translate(exc, None) from exc
+        except nex.ServiceUnavailable as exc:
+            raise StoreUnavailable(f"lost the connection to Neo4j at {redact(self.uri)}") from exc
 
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
         wanted = list(dict.fromkeys(ids))
@@ -391,7 +378,7 @@ def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
 def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:
     code = exc.code or ""
     if "TransactionTimedOut" in code or "Terminated" in code:
-        return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise --timeout")
+        return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise the time limit")
     if "Forbidden" in code or "AccessMode" in code or "WriteOnReadOnlyAccess" in code:
         return WriteRefused("refused: the console is read-only and this query would change data")
     return QueryError(f"{exc.message} ({code})")

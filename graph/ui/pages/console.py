@@ -50,11 +50,19 @@ def console_page() -> None:
     default = linked or (saved.text(kind) if saved else "MATCH (n:Company) RETURN n.name LIMIT 10")
     text = st.text_area("Query", default, height=120)
     extra = st.text_area("Parameters (JSON object)", q.get("params", "{}") if linked else json.dumps(params), height=68)
-    # A link with run=1 runs once on opening; the query is read-only like any other.
+    # A link with run=1 runs once on opening, under the same guard as any query and lower limits.
     auto = linked is not None and q.get("run") == "1" and not st.session_state.get("console_linked_run")
-    if not (st.button("Run", type="primary") or auto):
+    if linked is not None and q.get("run") == "1":
+        lim = settings.link_limits
+        st.info(
+            "This link runs its query when the page opens: once, read-only, with at most "
+            f"{lim.row_cap:,} rows and {lim.timeout:g} s. Press Run to run it again with the usual limits."
+        )
+    clicked = st.button("Run", type="primary")
+    if not (clicked or auto):
         return
     st.session_state["console_linked_run"] = True
+    limits = settings.link_limits if auto and not clicked else settings.limits
     try:
         params = json.loads(extra or "{}")
         if not isinstance(params, dict):
@@ -63,13 +71,13 @@ def console_page() -> None:
         st.error(f"Parameters are not a JSON object: {exc}")
         return
     try:
-        result = STORE.query(text, params, timeout=settings.query_timeout, limit=settings.row_cap)
+        result = STORE.query(text, params, limits=limits)
     except GraphError as exc:
         hint = dialect_hint(text, kind)
         st.error(f"{exc}" + (f"\n\nHint: {hint}" if hint else ""))
         return
-    if result.truncated:
-        st.warning(f"Truncated: showing the first {result.limit:,} rows. Add a LIMIT or narrow the query.")
+    for caveat in result.caveats(limits.cell_chars):
+        st.warning(f"{caveat} Add a LIMIT or narrow the query.")
     st.caption(f"{len(result.rows):,} rows in {result.elapsed * 1000:.0f} ms")
     frame = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
     st.dataframe(frame, hide_index=True, width="stretch")
