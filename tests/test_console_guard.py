@@ -324,3 +324,27 @@ def test_a_slow_query_does_not_make_others_wait(store: GraphStore) -> None:
     assert store.query("MATCH (n:Company) RETURN count(n)").rows == [[4]]
     assert time.perf_counter() - started < 2.5
     slow.join(30)
+
+
+def test_a_link_runs_its_query_under_the_guard_and_lower_limits(core_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/console?q=…&run=1` runs with no click: the page says so, the guard holds, and the link's limits apply."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("TECHGEO_LINK_ROW_CAP", "3")
+
+    def opened(query: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.query_params.update({"q": query, "params": "{}", "run": "1"})
+        at.run()
+        return at.switch_page("graph/ui/pages/console.py").run()
+
+    at = opened("MATCH (n) // x\rLOAD CSV FROM 'file:///etc/passwd' AS l RETURN l")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("runs its query when the page opens" in i.value for i in at.info)
+    assert any("read-only" in e.value and "LOAD" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.dataframe
+    at = opened("MATCH (n:Company) RETURN n.id")
+    assert len(at.dataframe[0].value) == 3
+    assert any("Truncated: showing the first 3 rows" in w.value for w in at.warning), [w.value for w in at.warning]
