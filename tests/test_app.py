@@ -6,7 +6,9 @@ built from data/ (embedded) and on a real Neo4j server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -255,3 +257,53 @@ def test_small_import_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("NEO4J_URI", raising=False)
     at = app("sources")
     assert [m.value for m in at.metric][:2] == ["7", "6"]
+
+
+def _mini_copy(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
+    """A copy of the mini import with some of its text replaced."""
+    d = tmp_path / name
+    d.mkdir()
+    for f in MINI.iterdir():
+        text = f.read_text(encoding="utf-8")
+        for old, new in replace.items():
+            text = text.replace(old, new)
+        (d / f.name).write_text(text, encoding="utf-8")
+    return d
+
+
+def test_app_reads_the_new_file_after_a_rebuild_swaps_it_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build or import renames a new file over the store; the app's open handle must not go on reading the old one.
+
+    The new graph has the same counts, so only the file's identity tells the two versions apart.
+    """
+    path = tmp_path / "g.lbdb"
+    with EmbeddedStore(path) as s:
+        import_dir(s, MINI)
+    monkeypatch.setenv("TECHGEO_STORE", str(path))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    at = app()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Huawei Technologies" in at.subheader[0].value
+    assert "Huawei Technologies Co., Ltd. (Company)" in at.selectbox(key="entity").format_func("huawei")
+
+    renamed = _mini_copy(tmp_path, "renamed", {"Huawei Technologies Co., Ltd.": "Renamed Holding"})
+    with EmbeddedStore(path) as s:  # another writer, as `python -m graph import` is
+        s.clear()
+        import_dir(s, renamed)
+    manifest = path.with_name(path.name + ".build.json")
+    manifest.write_text('{"built_at": "2031-01-02T03:04:05+00:00", "loaders": []}', encoding="utf-8")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "2031-01-02T03:04:05" in at.caption[0].value.replace("\\", "")
+    assert "Renamed Holding" in at.subheader[0].value  # read from the store now
+    assert at.selectbox(key="entity").format_func("huawei").startswith("Renamed Holding")  # a cached analysis
+    assert not [f for f in _open_files() if str(path) in f and f.endswith("(deleted)")]  # the old handle is closed
+
+
+def _open_files() -> list[str]:
+    """What this process's file descriptors point to (Linux); a deleted file reads 'PATH (deleted)'."""
+    out = []
+    for fd in list(Path("/proc/self/fd").glob("*")):
+        with contextlib.suppress(OSError):  # an fd closed while listing
+            out.append(os.readlink(fd))
+    return out

@@ -1,9 +1,10 @@
 """What every page of the app shares: the open store, cached analyses, and small widgets.
 
 The store, projections and exposure results are cached per graph version
-(store, build time and counts), so a rebuild is picked up and a filter change
-reruns in milliseconds. Text from data reaches markdown only through
-:func:`md`, which escapes markup.
+(store, the identity of its file, build time and counts), so a rebuild or an
+import is picked up on the next run and a filter change reruns in
+milliseconds. Text from data reaches markdown only through :func:`md`, which
+escapes markup.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -23,7 +25,7 @@ from graph.briefing import Storyboard
 from graph.build import manifest_path
 from graph.errors import GraphError
 from graph.render import View
-from graph.store import GraphStore, open_store
+from graph.store import EmbeddedStore, GraphStore, open_store
 
 
 @dataclass
@@ -33,16 +35,41 @@ class Context:
     settings: settings_mod.Settings
     store: GraphStore
     manifest: dict[str, Any]
-    version: str  # store, build time and counts: the key of every cached analysis
+    version: str  # store, file identity, build time and counts: the key of every cached analysis
 
 
 _CURRENT: Context | None = None
 
 
-@st.cache_resource
-def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
+@dataclass
+class _Shared:
+    """The store shared by every session, and the identity of the file it reads (embedded only)."""
+
+    store: GraphStore
+    identity: tuple[int, int] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self) -> tuple[int, int] | None:
+        """Reopen the store if a build or import swapped in a new file since it was opened; the file's identity.
+
+        A write replaces the file by a rename, and an open read-only handle goes
+        on reading the deleted one: the old data under the new build's manifest.
+        """
+        if not isinstance(self.store, EmbeddedStore):
+            return None
+        with self.lock:
+            now = self.store.identity()
+            if now != self.identity:
+                # Read before the next read opens the file: a swap in between only costs one more reopen.
+                self.store.reopen()
+                self.identity = now
+        return now
+
+
+@st.cache_resource(on_release=lambda shared: shared.store.close())
+def _store(store_path: str, neo4j_uri: str | None) -> _Shared:
     """One store per target, shared by every session of the app."""
-    return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
+    return _Shared(open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or "")))
 
 
 def open_context() -> Context:
@@ -53,7 +80,8 @@ def open_context() -> Context:
     global _CURRENT
     settings = settings_mod.load()
     try:
-        store = _store(str(settings.store_path), settings.neo4j_uri)
+        shared = _store(str(settings.store_path), settings.neo4j_uri)
+        store, identity = shared.store, shared.current()
         if not store.exists():
             raise GraphError(f"no graph at {store.describe()}; run `python -m graph build` first")
         nodes, rels = store.counts()
@@ -65,7 +93,9 @@ def open_context() -> Context:
         st.stop()
     path = manifest_path(store, settings)
     manifest = json.loads(path.read_text()) if path.exists() else {}
-    version = f"{store.describe()}|{manifest.get('built_at', '')}|{sum(nodes.values())}|{sum(rels.values())}"
+    version = "|".join(
+        map(str, (store.describe(), identity, manifest.get("built_at", ""), sum(nodes.values()), sum(rels.values())))
+    )
     _CURRENT = Context(settings, store, manifest, version)
     return _CURRENT
 
