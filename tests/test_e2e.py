@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from graph.briefing import Storyboard
 from graph.export import browser, offline_page, wait_drawn
 from graph.render import View
-from tests.conftest import ARTIFACTS, ROOT, need
+from tests.conftest import ARTIFACTS, EVIL_ID, IMG, MARKUP, ROOT, need
 from tests.test_render import hostile_view
 
 LOCAL = (
@@ -55,8 +56,15 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def app_url(core_env: str) -> Iterator[str]:
     """The app served by `streamlit run` on a free port, on the store core_env chose."""
+    with serve_app(core_env) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(name: str) -> Iterator[str]:
+    """Serve the app with `streamlit run` on a free port, in this environment; yield its address."""
     port = _free_port()
-    log = ARTIFACTS / f"streamlit-{core_env}.log"
+    log = ARTIFACTS / f"streamlit-{name}.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -230,3 +238,41 @@ def test_seed_story_on_the_wall_has_no_overlapping_labels(chromium: Any, tmp_pat
     page.get_by_role("button", name="Full screen").click()
     page.wait_for_function("document.fullscreenElement === null")
     assert refused == []
+
+
+def test_markup_in_data_stays_text_in_the_browser(chromium: Any, hostile_env: Path) -> None:
+    """On a store whose names, ids, titles and citations carry markup, Explore and Sources load no image from
+    it, make no javascript: link and run no handler; the names read as written."""
+    with serve_app("hostile") as url:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        requests: list[str] = []
+        dialogs: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path, wait_for in (
+            ("explore?as_of=2024-01-01" + IMG.replace("(", "%28").replace(")", "%29"), "not a date"),
+            ("explore?entity=" + EVIL_ID.replace("(", "%28").replace(")", "%29"), "Evil !["),
+            ("sources", "What each loader reported"),
+        ):
+            page.goto(url + path)
+            page.get_by_text(wait_for).first.wait_for(timeout=90_000)
+            page.wait_for_timeout(1500)  # let every element of the run arrive
+            if path == "sources":
+                page.get_by_text("loader ").first.click()  # open the expander whose label carries markup
+                page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"hostile-{path.split('?')[0]}.png"))
+            found = page.evaluate(
+                """() => ({
+                img: [...document.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
+                  .filter(s => s === 'x' || s.includes('127.0.0.1:9')),
+                js: [...document.querySelectorAll('a')].map(a => a.getAttribute('href') || '')
+                  .filter(h => /^\\s*javascript:/i.test(h) || h.includes('127.0.0.1:9')),
+                onerror: document.querySelectorAll('[onerror]').length,
+                bold: [...document.querySelectorAll('strong')].filter(b => b.textContent === 'bold').length,
+              })"""
+            )
+            assert found == {"img": [], "js": [], "onerror": 0, "bold": 0}, (path, found)
+            if "entity=" in path:  # the heading reads as the name is written (word joiners are invisible)
+                heading = page.locator("h3", has_text="Evil").first.inner_text().replace("\u2060", "")
+                assert heading == "Evil " + MARKUP, heading
+        assert [u for u in requests if u.startswith("http://127.0.0.1:9")] == [] and dialogs == []

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +88,7 @@ def open_context() -> Context:
         nodes, rels = store.counts()
     except GraphError as exc:
         _store.clear()
-        st.error(f"{exc}")
+        st.error(md(exc))
         if settings.neo4j_uri:
             st.info("Start Neo4j (`make neo4j-start`) or unset NEO4J_URI to use the embedded store.")
         st.stop()
@@ -174,18 +175,51 @@ def parse_date(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value) if value else dt.date.today()
     except ValueError:
-        st.warning(f"{value!r} in the link is not a date (YYYY-MM-DD); showing today")
+        st.warning(f"{md(repr(value))} in the link is not a date (YYYY-MM-DD); showing today")
         return dt.date.today()
 
 
+# CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it leaves no markup live: no
+# emphasis, link, image, HTML, heading, list or table, no Streamlit directive (:red[x], :material/home:) and no $x$.
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM links bare URLs and e-mail addresses after escapes are resolved; an invisible word joiner breaks them.
+_AUTOLINK = re.compile(r"(?i)(https?(?=\\:)|www(?=\\\.)|\\@)")
+
+
 def md(text: Any) -> str:
-    """Text from data, safe in markdown: markup characters are escaped, so names show as written."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+    """Text from data or from a link, for any Streamlit element that renders markdown (body, label, toast).
+
+    It shows as written and nothing in it is live: ``![x](http://…)`` loads no image, ``[x](javascript:…)`` is no
+    link, ``<img …>`` is no HTML, ``:red[x]`` and ``$x$`` stay as typed. Line breaks stay soft breaks.
+    """
+    escaped = _MARKUP.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    return _AUTOLINK.sub("\\1\u2060", escaped)
+
+
+def web_url(url: Any) -> str | None:
+    """``url`` when it is an http(s) address, the only kind the app shows as a link; None otherwise."""
+    text = "" if url is None else str(url)
+    parts = urllib.parse.urlsplit(text)
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc and text == text.strip() else None
+
+
+def source_table(rows: list[dict[str, Any]], **kwargs: Any) -> None:
+    """Sources as a table of text in which only an http(s) ``url`` is a link; any other address is shown as text."""
+    frame = pd.DataFrame(rows)
+    config: dict[str, Any] = {}
+    if "url" in frame.columns:
+        urls = frame["url"]
+        frame["url"] = urls.map(web_url)
+        other = urls.where(frame["url"].isna() & urls.notna())
+        if other.notna().any():
+            frame.insert(frame.columns.get_loc("url") + 1, "address (not a web link)", other)
+        config["url"] = st.column_config.LinkColumn("url")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def citations(view: View) -> None:
     with st.expander(f"Sources cited ({len(view.sources)})"):
-        st.dataframe(pd.DataFrame(view.sources), hide_index=True, width="stretch")
+        source_table(view.sources)
 
 
 def save_button(view: View, key: str) -> None:
@@ -193,7 +227,7 @@ def save_button(view: View, key: str) -> None:
     if st.button("Save view to briefing", key=key, help="Positions are frozen now: the picture stays the same"):
         board.add(view)
         board.save()
-        st.toast(f"Saved '{view.title}' to the briefing '{board.name}' ({len(board.views)} views)")
+        st.toast(f"Saved '{md(view.title)}' to the briefing '{md(board.name)}' ({len(board.views)} views)")
 
 
 def current_board() -> Storyboard:
@@ -204,4 +238,5 @@ def current_board() -> Storyboard:
 def header(title: str) -> None:
     st.title(title)
     built = ctx().manifest.get("built_at", "unknown")
-    st.caption(f"Store: {ctx().store.describe()} · built {built} · {len(ctx().manifest.get('loaders', []))} loaders")
+    loaders = len(ctx().manifest.get("loaders", []))
+    st.caption(f"Store: {md(ctx().store.describe())} · built {md(built)} · {loaders} loaders")

@@ -9,7 +9,7 @@ import streamlit as st
 from graph import views as gv
 from graph.briefing import Storyboard, list_storyboards
 from graph.errors import GraphError
-from graph.ui.common import ctx, header, query_int
+from graph.ui.common import ctx, header, md, query_int
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -41,7 +41,7 @@ def briefing_page() -> None:
     if present:
         network(board.views, key="present_net", height=860, present=True, start=shown)
     for i, v in enumerate(board.views):
-        with st.expander(f"{i + 1}. {v.title}", expanded=not present and i == shown):
+        with st.expander(f"{i + 1}. {md(v.title)}", expanded=not present and i == shown):
             _links(board.name, i, v)
             v.title = st.text_input("Title", v.title, key=f"title_{i}")
             v.note = st.text_area("Note", v.note, key=f"note_{i}")
@@ -64,7 +64,7 @@ def briefing_page() -> None:
             try:
                 data = board.export_bytes(fmt)
             except GraphError as exc:
-                col.error(str(exc))
+                col.error(md(exc))
             else:
                 mime = {"png": "image/png", "pdf": "application/pdf"}[fmt]
                 col.download_button(f"Download {fmt.upper()}", data, f"{board.name}.{fmt}", mime, key=f"get_{fmt}")

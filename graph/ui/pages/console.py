@@ -12,7 +12,7 @@ import streamlit as st
 from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
 from graph.errors import GraphError
-from graph.ui.common import ctx, entity_box, header, save_button
+from graph.ui.common import ctx, entity_box, header, md, save_button
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -60,13 +60,13 @@ def console_page() -> None:
         if not isinstance(params, dict):
             raise ValueError("parameters must be a JSON object")
     except ValueError as exc:
-        st.error(f"Parameters are not a JSON object: {exc}")
+        st.error(f"Parameters are not a JSON object: {md(exc)}")
         return
     try:
         result = STORE.query(text, params, timeout=settings.query_timeout, limit=settings.row_cap)
     except GraphError as exc:
         hint = dialect_hint(text, kind)
-        st.error(f"{exc}" + (f"\n\nHint: {hint}" if hint else ""))
+        st.error(md(exc) + (f"\n\nHint: {hint}" if hint else ""))
         return
     if result.truncated:
         st.warning(f"Truncated: showing the first {result.limit:,} rows. Add a LIMIT or narrow the query.")
