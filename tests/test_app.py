@@ -12,6 +12,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -387,3 +388,45 @@ def test_markup_from_data_and_links_is_shown_as_text_on_every_page(hostile_env: 
     at.button[0].click().run()
     assert at.error, "the console echoes the bad query in its error"
     _assert_shown_as_text(at, "console error", {"error"})
+
+
+def _keep_downloads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Keep the in-memory media store of each AppTest run (AppTest drops it), to read what a download gives."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    kept: list[Any] = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            kept.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Kept)
+    return kept
+
+
+def _download(kept: list[Any], button: Any) -> bytes:
+    """The bytes a download button of the last run hands out."""
+    return kept[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+
+
+def test_console_csv_download_neutralises_formulas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    from tests.test_import_cli import FORMULA_QUERY, FORMULAS, copy_fixture
+
+    huawei = {"id": "huawei", "label": "Company", "name": FORMULAS[0], "sources": ["src-fr-2019-10616"]}
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        import_dir(s, copy_fixture(tmp_path, "nodes.jsonl", 1, json.dumps(huawei)))
+    monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "g.lbdb"))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    kept = _keep_downloads(monkeypatch)
+    at = app("console")
+    at.text_area[0].set_value(FORMULA_QUERY)
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    (button,) = [d for d in at.get("download_button") if d.proto.label == "Download CSV"]
+    header, row = list(csv.reader(_download(kept, button).decode("utf-8").splitlines()))
+    assert header == ["name", "plus", "at", "minus", "number", "text_number", "plain"]
+    assert row == ["'" + f for f in FORMULAS] + ["-5", "-5", "Huawei Technologies"]

@@ -12,6 +12,7 @@ import streamlit as st
 from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
 from graph.errors import GraphError
+from graph.tabular import csv_text
 from graph.ui.common import ctx, entity_box, header, md, save_button
 from graph.ui.component import network
 
@@ -73,7 +74,7 @@ def console_page() -> None:
     st.caption(f"{len(result.rows):,} rows in {result.elapsed * 1000:.0f} ms")
     frame = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv")
+    st.download_button("Download CSV", csv_text(result.columns, frame.values.tolist()), "query.csv", "text/csv")
     link = {"kind": "query", "q": text, "params": extra or "{}"}
     view = gv.query_view(STORE, result, pick if saved else "Console query", params=link)
     if view is not None:
