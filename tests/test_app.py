@@ -21,6 +21,7 @@ from graph import settings as settings_mod
 from graph.importer import import_dir
 from graph.store import open_store
 from graph.store.embedded import EmbeddedStore
+from graph.ui.common import md
 from tests.conftest import EVIL_ID, IMG, MARKUP, ROOT
 from tests.test_import_cli import MINI
 
@@ -430,3 +431,63 @@ def test_console_csv_download_neutralises_formulas(tmp_path: Path, monkeypatch: 
     header, row = list(csv.reader(_download(kept, button).decode("utf-8").splitlines()))
     assert header == ["name", "plus", "at", "minus", "number", "text_number", "plain"]
     assert row == ["'" + f for f in FORMULAS] + ["-5", "-5", "Huawei Technologies"]
+
+
+def test_a_new_storyboard_is_made_filled_presented_and_exported(
+    core_embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new name makes a storyboard and makes it current: views saved on other pages go to it."""
+    import shutil
+
+    from graph.briefing import Storyboard
+
+    store = tmp_path / "graph.lbdb"  # a store of its own, so the storyboard folder is this test's
+    shutil.copyfile(core_embedded, store)
+    monkeypatch.setenv("TECHGEO_STORE", str(store))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    kept = _keep_downloads(monkeypatch)
+    at = app("briefing")
+    next(t for t in at.text_input if t.label == "New storyboard name").set_value("!!!").run()
+    assert not at.exception and any("cannot name a storyboard" in plain(e.value) for e in at.error)
+    next(t for t in at.text_input if t.label == "New storyboard name").set_value("Wall of China").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(s for s in at.selectbox if s.label == "Storyboard").value == "Wall-of-China"
+    assert next(t for t in at.text_input if t.label == "New storyboard name").value == ""  # ready for the next
+    assert (tmp_path / "briefings" / "Wall-of-China.json").exists()
+
+    for page in ("explore", "paths"):
+        if page == "paths":  # AppTest keeps Explore's link across pages, where a browser starts afresh
+            at.query_params.update({"hops": "6", "types": ""})
+        at.switch_page(f"graph/ui/pages/{page}.py").run()
+        next(b for b in at.button if b.label == "Save view to briefing").click().run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert "Wall\\-of\\-China" in at.toast[0].value, at.toast[0].value
+    at.switch_page("graph/ui/pages/briefing.py").run()
+    assert at.selectbox(key="board_pick").value == "Wall-of-China"
+    board = Storyboard.load_or_new(tmp_path / "briefings", "Wall-of-China")
+    assert [v.params.get("kind") for v in board.views] == ["seed", "paths"]
+    assert [e.label for e in at.expander if e.label[:1].isdigit()] == [
+        f"{i}. {md(v.title)}" for i, v in enumerate(board.views, 1)
+    ]
+    assert not Storyboard.load_or_new(tmp_path / "briefings", "briefing").views  # nothing went to the default
+
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["present"] in (["1"], "1") and at.query_params["board"] in (
+        ["Wall-of-China"],
+        "Wall-of-China",
+    )
+    (html,) = [d for d in at.get("download_button") if d.proto.label == "Standalone HTML (offline)"]
+    page = _download(kept, html).decode("utf-8")
+    assert page == board.html() and all(v.title in page for v in board.views)
+
+    at.selectbox(key="board_pick").set_value("briefing").run()  # and back to another storyboard
+    assert not at.exception and any("No views yet" in i.value for i in at.info)
+    assert at.query_params["board"] in (["briefing"], "briefing")
+
+    linked = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # a shared link opens its storyboard
+    linked.run()
+    linked.query_params.update({"board": "Wall-of-China", "view": "2"})
+    linked.switch_page("graph/ui/pages/briefing.py").run()
+    assert linked.selectbox(key="board_pick").value == "Wall-of-China"
+    assert [e.proto.expanded for e in linked.expander if e.label[:1].isdigit()] == [False, True]

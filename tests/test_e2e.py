@@ -276,3 +276,66 @@ def test_markup_in_data_stays_text_in_the_browser(chromium: Any, hostile_env: Pa
                 heading = page.locator("h3", has_text="Evil").first.inner_text().replace("\u2060", "")
                 assert heading == "Evil " + MARKUP, heading
         assert [u for u in requests if u.startswith("http://127.0.0.1:9")] == [] and dialogs == []
+
+
+def _wait_board(page: Any, name: str) -> None:
+    """Wait until the Briefing page's storyboard box shows ``name``."""
+    page.wait_for_function(
+        "n => { const i = document.querySelector('input[aria-label=Storyboard]'); return i && i.value === n; }",
+        arg=name,
+        timeout=60_000,
+    )
+
+
+def test_a_new_storyboard_in_the_browser(
+    chromium: Any, tmp_path: Path, core_embedded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Name a new storyboard, save a view to it from Explore and from Paths, present it, and export it offline."""
+    store = tmp_path / "graph.lbdb"  # a store of its own, so the storyboard folder is this test's
+    shutil.copyfile(core_embedded, store)
+    monkeypatch.setenv("TECHGEO_STORE", str(store))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    with serve_app("storyboard") as url:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url + "briefing")
+        name = page.get_by_label("New storyboard name")
+        name.fill("Wall of China")
+        name.press("Enter")
+        _wait_board(page, "Wall-of-China")
+        # Views are saved from the other pages of the same session, reached by the app's own navigation.
+        for title in ("Explore", "Influence paths"):
+            page.get_by_role("link", name=title, exact=True).click()
+            page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+            page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 1", timeout=90_000)
+            page.get_by_role("button", name="Save view to briefing").click()
+            page.get_by_text("to the briefing 'Wall-of-China'").first.wait_for(timeout=60_000)
+        page.get_by_role("link", name="Briefing", exact=True).click()
+        _wait_board(page, "Wall-of-China")
+        page.get_by_text("2. ").first.wait_for(timeout=60_000)
+        assert Storyboard.load_or_new(tmp_path / "briefings", "Wall-of-China").views[1].params["kind"] == "paths"
+
+        page.get_by_text("Present (large fonts").click()
+        page.get_by_role("button", name="Next ▶").wait_for(timeout=60_000)
+        wait_drawn(page, 0, 90_000)
+        page.get_by_role("button", name="Next ▶").click()
+        wait_drawn(page, 1)
+        page.screenshot(path=str(ARTIFACTS / "storyboard-present-2.png"))
+        page.get_by_role("button", name="◀ Previous").click()
+        wait_drawn(page, 0)
+
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Standalone HTML (offline)").click()
+        exported = tmp_path / "exported.html"
+        download.value.save_as(exported)
+        assert download.value.suggested_filename == "Wall-of-China.html"
+        assert [u for u in requests if not u.startswith(LOCAL)] == []
+
+    offline, refused = offline_page(chromium)
+    offline.goto(exported.as_uri())
+    wait_drawn(offline, 0)
+    offline.keyboard.press("ArrowRight")
+    wait_drawn(offline, 1)
+    offline.screenshot(path=str(ARTIFACTS / "storyboard-exported-2.png"))
+    assert refused == []
