@@ -8,9 +8,7 @@ Every command takes ``--store PATH`` (embedded) or ``--neo4j URI``. Any
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import sys
 from collections.abc import Sequence
@@ -20,6 +18,7 @@ from typing import Any
 from graph import settings as settings_mod
 from graph.errors import GraphError, ValidationError
 from graph.store import GraphStore, open_store
+from graph.tabular import csv_text
 
 
 def _store_args(p: argparse.ArgumentParser) -> None:
@@ -191,11 +190,7 @@ def cmd_query(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     if args.format == "json":
         print(json.dumps(res.records(), default=_json_default, ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(res.columns)
-        w.writerows([[_cell(v) for v in row] for row in res.rows])
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(csv_text(res.columns, [[_cell(v) for v in row] for row in res.rows]))
     else:
         print(_table(res.columns, res.rows))
         print(f"({len(res.rows)} rows, {res.elapsed * 1000:.0f} ms)")

@@ -9,6 +9,7 @@ Neo4j half, saying why; with ``CI=true`` nothing skips.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -174,3 +175,59 @@ def core_env(
         monkeypatch.setenv("NEO4J_URI", uri)
         monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.PASSWORD)
     yield request.param
+
+
+# -- a store whose every string carries markup ---------------------------------------
+
+IMG = "![img](http://127.0.0.1:9/x.png)"
+JS = "[click](javascript:alert(1))"
+HTML = "<img src=x onerror=alert(1)>"
+MARKUP = f"{IMG} {JS} {HTML} **bold** :red[x] $x$ :material/home:"
+EVIL_ID = "evil-" + IMG
+
+
+def hostile_import(tmp_path: Path) -> Path:
+    """An import whose names, ids, source titles, publishers, urls and citations all carry markup."""
+    d = tmp_path / "hostile"
+    d.mkdir()
+    sources = [
+        {"id": "src-evil", "publisher": f"Pub {MARKUP}", "title": f"Title {MARKUP}", "date": "2020-01-01",
+         "url": "javascript:alert(1)", "license": f"Lic {MARKUP}"},
+        {"id": "src-web", "publisher": "Web", "title": f"Web {IMG}", "date": "2020-01-01",
+         "url": "https://example.org/source", "license": "CC0"},
+    ]  # fmt: skip
+    nodes = [
+        {"id": "huawei", "label": "Company", "name": f"Huawei {MARKUP}", "country": "CHN",
+         "aliases": [f"Alias {IMG}"], "sources": ["src-evil"]},
+        {"id": EVIL_ID, "label": "Company", "name": f"Evil {MARKUP}", "country": "CHN", "sources": ["src-evil"]},
+        {"id": "CHN", "label": "Country", "name": f"China {HTML}", "sources": ["src-web"]},
+        {"id": "us-bis-entity-list", "label": "SanctionList", "name": f"Entity List {MARKUP}",
+         "citation": f"15 CFR {MARKUP}", "sources": ["src-evil"]},
+    ]  # fmt: skip
+    edges = [
+        {"type": "SUBSIDIARY_OF", "start": EVIL_ID, "end": "huawei", "sources": ["src-evil", "src-web"]},
+        {"type": "HEADQUARTERED_IN", "start": "huawei", "end": "CHN", "sources": ["src-web"]},
+        {"type": "LISTED_ON", "start": "huawei", "end": "us-bis-entity-list", "valid_from": "2019-05-16",
+         "citation": f"84 FR {MARKUP}", "sources": ["src-evil"]},
+        {"type": "LISTED_ON", "start": EVIL_ID, "end": "us-bis-entity-list", "valid_from": "2019-05-16",
+         "citation": f"84 FR {MARKUP}", "sources": ["src-evil"]},
+    ]  # fmt: skip
+    for name, rows in (("sources", sources), ("nodes", nodes), ("edges", edges)):
+        (d / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def hostile_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's environment on a store of hostile names, with a build report that carries markup too."""
+    path = tmp_path / "hostile.lbdb"
+    with EmbeddedStore(path) as s:
+        from graph.importer import import_dir
+
+        import_dir(s, hostile_import(tmp_path))
+    report = {"source": f"loader {MARKUP}", "rows_read": {f"file {IMG}": 1}, "skipped": [f"row {MARKUP}"]}
+    manifest = {"built_at": f"today {MARKUP}", "seconds": f"1 {IMG}", "loaders": [report]}
+    path.with_name(path.name + ".build.json").write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.setenv("TECHGEO_STORE", str(path))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    return path

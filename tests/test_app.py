@@ -6,8 +6,13 @@ built from data/ (embedded) and on a real Neo4j server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,11 +21,17 @@ from graph import settings as settings_mod
 from graph.importer import import_dir
 from graph.store import open_store
 from graph.store.embedded import EmbeddedStore
-from tests.conftest import ROOT
+from graph.ui.common import md
+from tests.conftest import EVIL_ID, IMG, MARKUP, ROOT
 from tests.test_import_cli import MINI
 
 PAGES = ["explore", "paths", "exposure", "console", "briefing", "sources"]
 TITLES = ["Explore", "Influence paths", "Sanction exposure", "Cypher console", "Briefing", "Sources"]
+
+
+def plain(markdown: str) -> str:
+    """What a person reads in markdown that escapes text from data: backslash escapes and word joiners resolved."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def app(page: str = "explore") -> AppTest:
@@ -38,7 +49,7 @@ def test_every_page_renders_and_names_its_store(core_env: str) -> None:
         assert not at.exception, (page, [e.value for e in at.exception])
         assert not at.error, (page, [e.value for e in at.error])
         assert at.title[0].value == title
-        assert where in at.caption[0].value and "built" in at.caption[0].value
+        assert where in plain(at.caption[0].value) and "built" in at.caption[0].value
         assert "password" not in at.caption[0].value
 
 
@@ -67,7 +78,7 @@ def test_explore_opens_on_the_seed_story_and_pages_each_expansion(core_env: str)
     assert more, [b.label for b in at.button]
     more[0].click().run()
     assert at.session_state["expanded"] == [["CHN", 10]]
-    assert "China: showing 11–20 of" in at.markdown[0].value
+    assert "China: showing 11–20 of" in plain(at.markdown[0].value)
     assert "Belt and Road membership" in at.markdown[0].value  # still the story, grown by the expansion
 
 
@@ -118,7 +129,7 @@ def test_console_refuses_a_write_and_keeps_the_graph(core_env: str) -> None:
     at = app("console")
     at.text_area[0].set_value("MATCH (n) DETACH DELETE n")
     at.button[0].click().run()
-    assert any("read-only" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("read-only" in plain(e.value) for e in at.error), [e.value for e in at.error]
     with open_store(settings_mod.load()) as store:
         assert store.counts() == before
 
@@ -236,14 +247,14 @@ def test_missing_store_says_what_to_run(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "absent.lbdb"))
     monkeypatch.delenv("NEO4J_URI", raising=False)
     at = app()
-    assert "run `python -m graph build`" in at.error[0].value
+    assert "run `python -m graph build`" in plain(at.error[0].value)
 
 
 def test_unreachable_neo4j_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "g.lbdb"))
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
     at = app()
-    assert at.error and "127.0.0.1:1" in at.error[0].value
+    assert at.error and "127.0.0.1:1" in plain(at.error[0].value)
     assert any("NEO4J_URI" in i.value for i in at.info)
 
 
@@ -255,3 +266,228 @@ def test_small_import_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("NEO4J_URI", raising=False)
     at = app("sources")
     assert [m.value for m in at.metric][:2] == ["7", "6"]
+
+
+def _mini_copy(tmp_path: Path, name: str, replace: dict[str, str]) -> Path:
+    """A copy of the mini import with some of its text replaced."""
+    d = tmp_path / name
+    d.mkdir()
+    for f in MINI.iterdir():
+        text = f.read_text(encoding="utf-8")
+        for old, new in replace.items():
+            text = text.replace(old, new)
+        (d / f.name).write_text(text, encoding="utf-8")
+    return d
+
+
+def test_app_reads_the_new_file_after_a_rebuild_swaps_it_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build or import renames a new file over the store; the app's open handle must not go on reading the old one.
+
+    The new graph has the same counts, so only the file's identity tells the two versions apart.
+    """
+    path = tmp_path / "g.lbdb"
+    with EmbeddedStore(path) as s:
+        import_dir(s, MINI)
+    monkeypatch.setenv("TECHGEO_STORE", str(path))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    at = app()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Huawei Technologies" in at.subheader[0].value
+    assert "Huawei Technologies Co., Ltd. (Company)" in at.selectbox(key="entity").format_func("huawei")
+
+    renamed = _mini_copy(tmp_path, "renamed", {"Huawei Technologies Co., Ltd.": "Renamed Holding"})
+    with EmbeddedStore(path) as s:  # another writer, as `python -m graph import` is
+        s.clear()
+        import_dir(s, renamed)
+    manifest = path.with_name(path.name + ".build.json")
+    manifest.write_text('{"built_at": "2031-01-02T03:04:05+00:00", "loaders": []}', encoding="utf-8")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "2031-01-02T03:04:05" in plain(at.caption[0].value)
+    assert "Renamed Holding" in at.subheader[0].value  # read from the store now
+    assert at.selectbox(key="entity").format_func("huawei").startswith("Renamed Holding")  # a cached analysis
+    assert not [f for f in _open_files() if str(path) in f and f.endswith("(deleted)")]  # the old handle is closed
+
+
+def _open_files() -> list[str]:
+    """What this process's file descriptors point to (Linux); a deleted file reads 'PATH (deleted)'."""
+    out = []
+    for fd in list(Path("/proc/self/fd").glob("*")):
+        with contextlib.suppress(OSError):  # an fd closed while listing
+            out.append(os.readlink(fd))
+    return out
+
+
+# -- markup from data or a link is shown as text -------------------------------------
+
+
+def _markdown_of(at: AppTest) -> list[tuple[str, str]]:
+    """Every string on the page that Streamlit renders as markdown, with the kind of element it is in."""
+    from streamlit.testing.v1 import element_tree as et
+
+    out: list[tuple[str, str]] = []
+    for node in [*at.main, *at.sidebar, *at.toast]:
+        if isinstance(node, (et.Markdown, et.AlertBase, et.HeadingBase, et.Toast)):
+            out.append((node.type, node.proto.body))
+        if isinstance(node, (et.Expander, et.Widget, et.PageLink, et.Metric)):
+            out.append((node.type, node.proto.label))
+        if isinstance(node, et.Widget) and getattr(node.proto, "help", ""):
+            out.append((node.type, node.proto.help))
+    return out
+
+
+def _live(markdown: str) -> list[str]:
+    """Markup in ``markdown`` that a renderer would act on: its unescaped characters matched against each construct."""
+    skeleton = re.sub(r"\\[!-/:-@\[-`{-~]", "\x00", markdown)  # an escaped character is text
+    found = [
+        m.group()
+        for pattern in (r"!\[", r"\]\(", r"<[A-Za-z!/?]", r":red\[", r":material/", r"\$x\$", r"\*\*bold")
+        for m in re.finditer(pattern, skeleton)
+    ]
+    # GFM links the bare URLs and e-mail addresses in the text, escaped or not; a word joiner breaks them.
+    text = re.sub(r"\\(.)", r"\1", markdown)
+    return found + re.findall(r"(?i)https?://|www\.\w|\w@\w", text)
+
+
+def _assert_shown_as_text(at: AppTest, page: str, kinds: set[str]) -> None:
+    """No markup is live on the page, and the markup did reach it (as text) in elements of each of ``kinds``."""
+    assert not at.exception, (page, [e.value for e in at.exception])
+    shown = _markdown_of(at)
+    live = [(kind, body, _live(body)) for kind, body in shown if _live(body)]
+    assert live == [], (page, live)
+    assert kinds <= {kind for kind, body in shown if IMG in plain(body)}, (page, shown)
+
+
+def test_markup_from_data_and_links_is_shown_as_text_on_every_page(hostile_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"as_of": f"2024-01-01{MARKUP}"})
+    at.run()
+    _assert_shown_as_text(at, "explore", {"caption", "subheader", "markdown"})
+    assert any("not a date" in w.value for w in at.warning), [w.value for w in at.warning]  # the link's as_of
+    assert "Huawei" in at.subheader[0].value
+    next(b for b in at.button if b.label == "Save view to briefing").click().run()  # its toast names the view
+    _assert_shown_as_text(at, "explore (saved)", {"toast"})
+    assert at.toast, "the save shows a toast"
+
+    at.selectbox(key="entity").set_value(EVIL_ID).run()
+    _assert_shown_as_text(at, "explore (an id with markup)", {"subheader"})
+    assert any("Evil" in s.value for s in at.subheader), [s.value for s in at.subheader]
+
+    at.query_params.update({"from": EVIL_ID, "to": "CHN", "hops": "3", "as_of": "2024-01-01"})
+    pages = {"paths": {"markdown"}, "exposure": {"caption"}, "briefing": {"expander"}, "sources": {"expander"}}
+    for page, kinds in pages.items():
+        at.switch_page(f"graph/ui/pages/{page}.py").run()
+        _assert_shown_as_text(at, page, kinds)
+    # Only an http(s) url is a link; any other address is shown as text beside it.
+    frame = at.dataframe[0].value
+    assert frame["url"].dropna().tolist() == ["https://example.org/source"]
+    assert frame["address (not a web link)"].dropna().tolist() == ["javascript:alert(1)"]
+    assert json.loads(at.dataframe[0].proto.columns)["url"]["type_config"]["type"] == "link"
+
+    at.switch_page("graph/ui/pages/console.py").run()
+    at.text_area[0].set_value(f"MATCH (n) RETURN n.name, {MARKUP}")
+    at.button[0].click().run()
+    assert at.error, "the console echoes the bad query in its error"
+    _assert_shown_as_text(at, "console error", {"error"})
+
+
+def _keep_downloads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Keep the in-memory media store of each AppTest run (AppTest drops it), to read what a download gives."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    kept: list[Any] = []
+
+    class Kept(MemoryMediaFileStorage):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            kept.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Kept)
+    return kept
+
+
+def _download(kept: list[Any], button: Any) -> bytes:
+    """The bytes a download button of the last run hands out."""
+    return kept[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+
+
+def test_console_csv_download_neutralises_formulas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+
+    from tests.test_import_cli import FORMULA_QUERY, FORMULAS, copy_fixture
+
+    huawei = {"id": "huawei", "label": "Company", "name": FORMULAS[0], "sources": ["src-fr-2019-10616"]}
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        import_dir(s, copy_fixture(tmp_path, "nodes.jsonl", 1, json.dumps(huawei)))
+    monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "g.lbdb"))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    kept = _keep_downloads(monkeypatch)
+    at = app("console")
+    at.text_area[0].set_value(FORMULA_QUERY)
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    (button,) = [d for d in at.get("download_button") if d.proto.label == "Download CSV"]
+    header, row = list(csv.reader(_download(kept, button).decode("utf-8").splitlines()))
+    assert header == ["name", "plus", "at", "minus", "number", "text_number", "plain"]
+    assert row == ["'" + f for f in FORMULAS] + ["-5", "-5", "Huawei Technologies"]
+
+
+def test_a_new_storyboard_is_made_filled_presented_and_exported(
+    core_embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new name makes a storyboard and makes it current: views saved on other pages go to it."""
+    import shutil
+
+    from graph.briefing import Storyboard
+
+    store = tmp_path / "graph.lbdb"  # a store of its own, so the storyboard folder is this test's
+    shutil.copyfile(core_embedded, store)
+    monkeypatch.setenv("TECHGEO_STORE", str(store))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    kept = _keep_downloads(monkeypatch)
+    at = app("briefing")
+    next(t for t in at.text_input if t.label == "New storyboard name").set_value("!!!").run()
+    assert not at.exception and any("cannot name a storyboard" in plain(e.value) for e in at.error)
+    next(t for t in at.text_input if t.label == "New storyboard name").set_value("Wall of China").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(s for s in at.selectbox if s.label == "Storyboard").value == "Wall-of-China"
+    assert next(t for t in at.text_input if t.label == "New storyboard name").value == ""  # ready for the next
+    assert (tmp_path / "briefings" / "Wall-of-China.json").exists()
+
+    for page in ("explore", "paths"):
+        if page == "paths":  # AppTest keeps Explore's link across pages, where a browser starts afresh
+            at.query_params.update({"hops": "6", "types": ""})
+        at.switch_page(f"graph/ui/pages/{page}.py").run()
+        next(b for b in at.button if b.label == "Save view to briefing").click().run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert "Wall\\-of\\-China" in at.toast[0].value, at.toast[0].value
+    at.switch_page("graph/ui/pages/briefing.py").run()
+    assert at.selectbox(key="board_pick").value == "Wall-of-China"
+    board = Storyboard.load_or_new(tmp_path / "briefings", "Wall-of-China")
+    assert [v.params.get("kind") for v in board.views] == ["seed", "paths"]
+    assert [e.label for e in at.expander if e.label[:1].isdigit()] == [
+        f"{i}. {md(v.title)}" for i, v in enumerate(board.views, 1)
+    ]
+    assert not Storyboard.load_or_new(tmp_path / "briefings", "briefing").views  # nothing went to the default
+
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["present"] in (["1"], "1") and at.query_params["board"] in (
+        ["Wall-of-China"],
+        "Wall-of-China",
+    )
+    (html,) = [d for d in at.get("download_button") if d.proto.label == "Standalone HTML (offline)"]
+    page = _download(kept, html).decode("utf-8")
+    assert page == board.html() and all(v.title in page for v in board.views)
+
+    at.selectbox(key="board_pick").set_value("briefing").run()  # and back to another storyboard
+    assert not at.exception and any("No views yet" in i.value for i in at.info)
+    assert at.query_params["board"] in (["briefing"], "briefing")
+
+    linked = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # a shared link opens its storyboard
+    linked.run()
+    linked.query_params.update({"board": "Wall-of-China", "view": "2"})
+    linked.switch_page("graph/ui/pages/briefing.py").run()
+    assert linked.selectbox(key="board_pick").value == "Wall-of-China"
+    assert [e.proto.expanded for e in linked.expander if e.label[:1].isdigit()] == [False, True]

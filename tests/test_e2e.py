@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from graph.briefing import Storyboard
 from graph.export import browser, offline_page, wait_drawn
 from graph.render import View
-from tests.conftest import ARTIFACTS, ROOT, need
+from tests.conftest import ARTIFACTS, EVIL_ID, IMG, MARKUP, ROOT, need
 from tests.test_render import hostile_view
 
 LOCAL = (
@@ -55,8 +56,15 @@ def chromium() -> Iterator[Any]:
 @pytest.fixture
 def app_url(core_env: str) -> Iterator[str]:
     """The app served by `streamlit run` on a free port, on the store core_env chose."""
+    with serve_app(core_env) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(name: str) -> Iterator[str]:
+    """Serve the app with `streamlit run` on a free port, in this environment; yield its address."""
     port = _free_port()
-    log = ARTIFACTS / f"streamlit-{core_env}.log"
+    log = ARTIFACTS / f"streamlit-{name}.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -229,4 +237,105 @@ def test_seed_story_on_the_wall_has_no_overlapping_labels(chromium: Any, tmp_pat
     assert page.evaluate("document.fullscreenElement.classList.contains('techgeo')")
     page.get_by_role("button", name="Full screen").click()
     page.wait_for_function("document.fullscreenElement === null")
+    assert refused == []
+
+
+def test_markup_in_data_stays_text_in_the_browser(chromium: Any, hostile_env: Path) -> None:
+    """On a store whose names, ids, titles and citations carry markup, Explore and Sources load no image from
+    it, make no javascript: link and run no handler; the names read as written."""
+    with serve_app("hostile") as url:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        requests: list[str] = []
+        dialogs: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path, wait_for in (
+            ("explore?as_of=2024-01-01" + IMG.replace("(", "%28").replace(")", "%29"), "not a date"),
+            ("explore?entity=" + EVIL_ID.replace("(", "%28").replace(")", "%29"), "Evil !["),
+            ("sources", "What each loader reported"),
+        ):
+            page.goto(url + path)
+            page.get_by_text(wait_for).first.wait_for(timeout=90_000)
+            page.wait_for_timeout(1500)  # let every element of the run arrive
+            if path == "sources":
+                page.get_by_text("loader ").first.click()  # open the expander whose label carries markup
+                page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"hostile-{path.split('?')[0]}.png"))
+            found = page.evaluate(
+                """() => ({
+                img: [...document.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
+                  .filter(s => s === 'x' || s.includes('127.0.0.1:9')),
+                js: [...document.querySelectorAll('a')].map(a => a.getAttribute('href') || '')
+                  .filter(h => /^\\s*javascript:/i.test(h) || h.includes('127.0.0.1:9')),
+                onerror: document.querySelectorAll('[onerror]').length,
+                bold: [...document.querySelectorAll('strong')].filter(b => b.textContent === 'bold').length,
+              })"""
+            )
+            assert found == {"img": [], "js": [], "onerror": 0, "bold": 0}, (path, found)
+            if "entity=" in path:  # the heading reads as the name is written (word joiners are invisible)
+                heading = page.locator("h3", has_text="Evil").first.inner_text().replace("\u2060", "")
+                assert heading == "Evil " + MARKUP, heading
+        assert [u for u in requests if u.startswith("http://127.0.0.1:9")] == [] and dialogs == []
+
+
+def _wait_board(page: Any, name: str) -> None:
+    """Wait until the Briefing page's storyboard box shows ``name``."""
+    page.wait_for_function(
+        "n => { const i = document.querySelector('input[aria-label=Storyboard]'); return i && i.value === n; }",
+        arg=name,
+        timeout=60_000,
+    )
+
+
+def test_a_new_storyboard_in_the_browser(
+    chromium: Any, tmp_path: Path, core_embedded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Name a new storyboard, save a view to it from Explore and from Paths, present it, and export it offline."""
+    store = tmp_path / "graph.lbdb"  # a store of its own, so the storyboard folder is this test's
+    shutil.copyfile(core_embedded, store)
+    monkeypatch.setenv("TECHGEO_STORE", str(store))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    with serve_app("storyboard") as url:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url + "briefing")
+        name = page.get_by_label("New storyboard name")
+        name.fill("Wall of China")
+        name.press("Enter")
+        _wait_board(page, "Wall-of-China")
+        # Views are saved from the other pages of the same session, reached by the app's own navigation.
+        for title in ("Explore", "Influence paths"):
+            page.get_by_role("link", name=title, exact=True).click()
+            page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+            page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 1", timeout=90_000)
+            page.get_by_role("button", name="Save view to briefing").click()
+            page.get_by_text("to the briefing 'Wall-of-China'").first.wait_for(timeout=60_000)
+        page.get_by_role("link", name="Briefing", exact=True).click()
+        _wait_board(page, "Wall-of-China")
+        page.get_by_text("2. ").first.wait_for(timeout=60_000)
+        assert Storyboard.load_or_new(tmp_path / "briefings", "Wall-of-China").views[1].params["kind"] == "paths"
+
+        page.get_by_text("Present (large fonts").click()
+        page.get_by_role("button", name="Next ▶").wait_for(timeout=60_000)
+        wait_drawn(page, 0, 90_000)
+        page.get_by_role("button", name="Next ▶").click()
+        wait_drawn(page, 1)
+        page.screenshot(path=str(ARTIFACTS / "storyboard-present-2.png"))
+        page.get_by_role("button", name="◀ Previous").click()
+        wait_drawn(page, 0)
+
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Standalone HTML (offline)").click()
+        exported = tmp_path / "exported.html"
+        download.value.save_as(exported)
+        assert download.value.suggested_filename == "Wall-of-China.html"
+        assert [u for u in requests if not u.startswith(LOCAL)] == []
+
+    offline, refused = offline_page(chromium)
+    offline.goto(exported.as_uri())
+    wait_drawn(offline, 0)
+    offline.keyboard.press("ArrowRight")
+    wait_drawn(offline, 1)
+    offline.screenshot(path=str(ARTIFACTS / "storyboard-exported-2.png"))
     assert refused == []

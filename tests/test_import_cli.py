@@ -189,3 +189,26 @@ def test_errors_a_person_can_act_on(tmp_path: Path, neo4j_uri: str) -> None:
     assert res.returncode == 1 and "refused user 'neo4j'" in res.stderr and "NEO4J_PASSWORD" in res.stderr
     res = run("stats", "--neo4j", neo4j_uri.replace("bolt://", "bolt://neo4j:secret@"), env={"NEO4J_PASSWORD": "wrong"})
     assert "secret" not in res.stderr
+
+
+FORMULAS = ['=HYPERLINK("http://127.0.0.1:9/","click")', "+1+1", "@SUM(1)", "-2+3"]
+FORMULA_QUERY = (
+    "MATCH (c:Company) WHERE c.id = 'huawei' "
+    "RETURN c.name AS name, '+1+1' AS plus, '@SUM(1)' AS at, '-2+3' AS minus, -5 AS number, '-5' AS text_number, "
+    "'Huawei Technologies' AS plain"
+)
+
+
+def test_csv_output_neutralises_formulas(tmp_path: Path) -> None:
+    """A cell a spreadsheet would run as a formula starts with a quote; numbers and plain text are as they were."""
+    import csv
+
+    huawei = {"id": "huawei", "label": "Company", "name": FORMULAS[0], "sources": ["src-fr-2019-10616"]}
+    d = copy_fixture(tmp_path, "nodes.jsonl", 1, json.dumps(huawei))
+    db = str(tmp_path / "g.lbdb")
+    assert run("import", str(d), "--store", db).returncode == 0
+    res = run("query", FORMULA_QUERY, "--format", "csv", "--store", db)
+    assert res.returncode == 0, res.stderr
+    header, row = list(csv.reader(res.stdout.splitlines()))
+    assert header == ["name", "plus", "at", "minus", "number", "text_number", "plain"]
+    assert row == ["'" + f for f in FORMULAS] + ["-5", "-5", "Huawei Technologies"]

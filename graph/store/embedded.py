@@ -234,6 +234,23 @@ class EmbeddedStore(GraphStore):
         with self._private_copy(fresh=True):
             pass
 
+    def identity(self) -> tuple[int, int] | None:
+        """The live file's (inode, modification time in ns), or None when absent.
+
+        A write swaps in a new file (a new inode), so a reader that saw another
+        identity when it opened is reading a replaced file and should reopen.
+        """
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def reopen(self) -> None:
+        """Drop the read handle once no read is running on it; the next read opens the file now at the path."""
+        with self._lock:
+            self.close()
+
 
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):

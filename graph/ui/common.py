@@ -1,9 +1,10 @@
 """What every page of the app shares: the open store, cached analyses, and small widgets.
 
 The store, projections and exposure results are cached per graph version
-(store, build time and counts), so a rebuild is picked up and a filter change
-reruns in milliseconds. Text from data reaches markdown only through
-:func:`md`, which escapes markup.
+(store, the identity of its file, build time and counts), so a rebuild or an
+import is picked up on the next run and a filter change reruns in
+milliseconds. Text from data reaches markdown only through :func:`md`, which
+escapes markup.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -23,7 +26,7 @@ from graph.briefing import Storyboard
 from graph.build import manifest_path
 from graph.errors import GraphError
 from graph.render import View
-from graph.store import GraphStore, open_store
+from graph.store import EmbeddedStore, GraphStore, open_store
 
 
 @dataclass
@@ -33,16 +36,41 @@ class Context:
     settings: settings_mod.Settings
     store: GraphStore
     manifest: dict[str, Any]
-    version: str  # store, build time and counts: the key of every cached analysis
+    version: str  # store, file identity, build time and counts: the key of every cached analysis
 
 
 _CURRENT: Context | None = None
 
 
-@st.cache_resource
-def _store(store_path: str, neo4j_uri: str | None) -> GraphStore:
+@dataclass
+class _Shared:
+    """The store shared by every session, and the identity of the file it reads (embedded only)."""
+
+    store: GraphStore
+    identity: tuple[int, int] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self) -> tuple[int, int] | None:
+        """Reopen the store if a build or import swapped in a new file since it was opened; the file's identity.
+
+        A write replaces the file by a rename, and an open read-only handle goes
+        on reading the deleted one: the old data under the new build's manifest.
+        """
+        if not isinstance(self.store, EmbeddedStore):
+            return None
+        with self.lock:
+            now = self.store.identity()
+            if now != self.identity:
+                # Read before the next read opens the file: a swap in between only costs one more reopen.
+                self.store.reopen()
+                self.identity = now
+        return now
+
+
+@st.cache_resource(on_release=lambda shared: shared.store.close())
+def _store(store_path: str, neo4j_uri: str | None) -> _Shared:
     """One store per target, shared by every session of the app."""
-    return open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or ""))
+    return _Shared(open_store(settings_mod.load(store_path=store_path, neo4j_uri=neo4j_uri or "")))
 
 
 def open_context() -> Context:
@@ -53,19 +81,22 @@ def open_context() -> Context:
     global _CURRENT
     settings = settings_mod.load()
     try:
-        store = _store(str(settings.store_path), settings.neo4j_uri)
+        shared = _store(str(settings.store_path), settings.neo4j_uri)
+        store, identity = shared.store, shared.current()
         if not store.exists():
             raise GraphError(f"no graph at {store.describe()}; run `python -m graph build` first")
         nodes, rels = store.counts()
     except GraphError as exc:
         _store.clear()
-        st.error(f"{exc}")
+        st.error(md(exc))
         if settings.neo4j_uri:
             st.info("Start Neo4j (`make neo4j-start`) or unset NEO4J_URI to use the embedded store.")
         st.stop()
     path = manifest_path(store, settings)
     manifest = json.loads(path.read_text()) if path.exists() else {}
-    version = f"{store.describe()}|{manifest.get('built_at', '')}|{sum(nodes.values())}|{sum(rels.values())}"
+    version = "|".join(
+        map(str, (store.describe(), identity, manifest.get("built_at", ""), sum(nodes.values()), sum(rels.values())))
+    )
     _CURRENT = Context(settings, store, manifest, version)
     return _CURRENT
 
@@ -144,18 +175,51 @@ def parse_date(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value) if value else dt.date.today()
     except ValueError:
-        st.warning(f"{value!r} in the link is not a date (YYYY-MM-DD); showing today")
+        st.warning(f"{md(repr(value))} in the link is not a date (YYYY-MM-DD); showing today")
         return dt.date.today()
 
 
+# CommonMark lets any ASCII punctuation be backslash-escaped; escaping all of it leaves no markup live: no
+# emphasis, link, image, HTML, heading, list or table, no Streamlit directive (:red[x], :material/home:) and no $x$.
+_MARKUP = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM links bare URLs and e-mail addresses after escapes are resolved; an invisible word joiner breaks them.
+_AUTOLINK = re.compile(r"(?i)(https?(?=\\:)|www(?=\\\.)|\\@)")
+
+
 def md(text: Any) -> str:
-    """Text from data, safe in markdown: markup characters are escaped, so names show as written."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+    """Text from data or from a link, for any Streamlit element that renders markdown (body, label, toast).
+
+    It shows as written and nothing in it is live: ``![x](http://…)`` loads no image, ``[x](javascript:…)`` is no
+    link, ``<img …>`` is no HTML, ``:red[x]`` and ``$x$`` stay as typed. Line breaks stay soft breaks.
+    """
+    escaped = _MARKUP.sub(r"\\\1", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    return _AUTOLINK.sub("\\1\u2060", escaped)
+
+
+def web_url(url: Any) -> str | None:
+    """``url`` when it is an http(s) address, the only kind the app shows as a link; None otherwise."""
+    text = "" if url is None else str(url)
+    parts = urllib.parse.urlsplit(text)
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc and text == text.strip() else None
+
+
+def source_table(rows: list[dict[str, Any]], **kwargs: Any) -> None:
+    """Sources as a table of text in which only an http(s) ``url`` is a link; any other address is shown as text."""
+    frame = pd.DataFrame(rows)
+    config: dict[str, Any] = {}
+    if "url" in frame.columns:
+        urls = frame["url"]
+        frame["url"] = urls.map(web_url)
+        other = urls.where(frame["url"].isna() & urls.notna())
+        if other.notna().any():
+            frame.insert(frame.columns.get_loc("url") + 1, "address (not a web link)", other)
+        config["url"] = st.column_config.LinkColumn("url")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def citations(view: View) -> None:
     with st.expander(f"Sources cited ({len(view.sources)})"):
-        st.dataframe(pd.DataFrame(view.sources), hide_index=True, width="stretch")
+        source_table(view.sources)
 
 
 def save_button(view: View, key: str) -> None:
@@ -163,7 +227,7 @@ def save_button(view: View, key: str) -> None:
     if st.button("Save view to briefing", key=key, help="Positions are frozen now: the picture stays the same"):
         board.add(view)
         board.save()
-        st.toast(f"Saved '{view.title}' to the briefing '{board.name}' ({len(board.views)} views)")
+        st.toast(f"Saved '{md(view.title)}' to the briefing '{md(board.name)}' ({len(board.views)} views)")
 
 
 def current_board() -> Storyboard:
@@ -174,4 +238,5 @@ def current_board() -> Storyboard:
 def header(title: str) -> None:
     st.title(title)
     built = ctx().manifest.get("built_at", "unknown")
-    st.caption(f"Store: {ctx().store.describe()} · built {built} · {len(ctx().manifest.get('loaders', []))} loaders")
+    loaders = len(ctx().manifest.get("loaders", []))
+    st.caption(f"Store: {md(ctx().store.describe())} · built {md(built)} · {loaders} loaders")

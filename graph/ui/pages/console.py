@@ -12,7 +12,8 @@ import streamlit as st
 from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
 from graph.errors import GraphError
-from graph.ui.common import ctx, entity_box, header, save_button
+from graph.tabular import csv_text
+from graph.ui.common import ctx, entity_box, header, md, save_button
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -68,20 +69,20 @@ def console_page() -> None:
         if not isinstance(params, dict):
             raise ValueError("parameters must be a JSON object")
     except ValueError as exc:
-        st.error(f"Parameters are not a JSON object: {exc}")
+        st.error(f"Parameters are not a JSON object: {md(exc)}")
         return
     try:
         result = STORE.query(text, params, limits=limits)
     except GraphError as exc:
         hint = dialect_hint(text, kind)
-        st.error(f"{exc}" + (f"\n\nHint: {hint}" if hint else ""))
+        st.error(md(exc) + (f"\n\nHint: {hint}" if hint else ""))
         return
     for caveat in result.caveats(limits.cell_chars):
         st.warning(f"{caveat} Add a LIMIT or narrow the query.")
     st.caption(f"{len(result.rows):,} rows in {result.elapsed * 1000:.0f} ms")
     frame = pd.DataFrame([[_cell(v) for v in row] for row in result.rows], columns=result.columns)
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv")
+    st.download_button("Download CSV", csv_text(result.columns, frame.values.tolist()), "query.csv", "text/csv")
     link = {"kind": "query", "q": text, "params": extra or "{}"}
     view = gv.query_view(STORE, result, pick if saved else "Console query", params=link)
     if view is not None:

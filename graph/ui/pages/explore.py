@@ -78,7 +78,7 @@ def explore_page() -> None:
                 STORE, entity, hops, labels or None, types or None, as_of, int(limit), offset, heat(as_of), expanded
             )
     except GraphError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.query_params.update(
         entity=entity, hops=str(hops), as_of=as_of.isoformat(), types=",".join(types), labels=",".join(labels)
@@ -119,7 +119,7 @@ def _more_buttons(view: Any, limit: int) -> None:
         total = totals.get(node_id, 0)
         if page + limit < total:
             shown = f"{page + 1:,}–{min(page + limit, total):,} of {total:,}"
-            if st.button(f"More of {names.get(node_id, node_id)} (showing {shown})", key=f"more_{node_id}"):
+            if st.button(f"More of {md(names.get(node_id, node_id))} (showing {shown})", key=f"more_{node_id}"):
                 st.session_state["expanded"][i] = [node_id, page + limit]
                 st.rerun()
 
@@ -129,8 +129,8 @@ def _details(node_id: str, as_of: dt.date) -> None:
     if node is None:
         st.info("Select a node to see its details.")
         return
-    st.subheader(node.get("name") or node_id, anchor=False)
-    st.caption(f"{node.get('_label')} · id {node_id}")
+    st.subheader(md(node.get("name") or node_id), anchor=False)
+    st.caption(f"{md(node.get('_label'))} · id {md(node_id)}")
     props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k != "sources"]
     st.dataframe(pd.DataFrame(props), hide_index=True, width="stretch")
     exposure = next((r for r in exposure_results(VERSION, as_of) if r["id"] == node_id), None)
@@ -138,7 +138,7 @@ def _details(node_id: str, as_of: dt.date) -> None:
         st.metric("Exposure score", f"{exposure['score']:g}")
         c = exposure["components"]
         for item in c.get("direct", []):
-            st.write(f"Listed on {md(item['list_name'])} since {item.get('since') or '?'}")
+            st.write(f"Listed on {md(item['list_name'])} since {md(item.get('since') or '?')}")
         for name in ("ofac_50", "bis_affiliates"):
             if c.get(name, {}).get("explanation"):
                 st.write(f"{name}: {md(c[name]['explanation'])}")
@@ -146,7 +146,7 @@ def _details(node_id: str, as_of: dt.date) -> None:
             st.write(f"supply chain: {md(dependence_summary(c['supply_chain']))}")
     else:
         st.caption(f"No sanction exposure found as of {as_of}.")
-    st.caption("Sources: " + ", ".join(node.get("sources") or []))
+    st.caption("Sources: " + md(", ".join(node.get("sources") or [])))
 
 
 def _plain(value: Any) -> str:

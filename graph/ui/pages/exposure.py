@@ -17,6 +17,7 @@ from graph.ui.common import (
     exposure_results,
     header,
     heat,
+    md,
     parse_date,
     projection,
     save_button,
@@ -35,7 +36,7 @@ def _dependence_table(dep: dict) -> None:
         return
     names = entities(VERSION)
     st.markdown(
-        f"**Supply-chain dependence** (controlling jurisdictions other than its own: {', '.join(dep['controlling'])})"
+        f"**Supply-chain dependence** (controlling jurisdictions other than its own: {md(', '.join(dep['controlling']))})"
     )
     if dep["providers"]:
         st.dataframe(
@@ -158,7 +159,7 @@ def _what_if(as_of: dt.date) -> None:
         rules, supply = exposure_facts(VERSION)
         _, _, changes = compare(projection(VERSION, as_of), scenario, as_of, rules, supply)
     except GraphError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.json(ops, expanded=False)
     if not changes:

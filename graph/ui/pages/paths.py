@@ -61,7 +61,7 @@ def paths_page() -> None:
             topology(VERSION, as_of), a, b, k=int(k), types=types or None, max_hops=max_hops, directed=not undirected
         )
     except (NoPath, GraphError) as exc:
-        st.warning(str(exc))
+        st.warning(md(exc))
         return
     view = gv.paths_view(STORE, paths, g.nodes, as_of, link)
     st.caption("Share this view: copy the address bar (it holds the parameters)")

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from graph.ui.common import ctx, header
+from graph.ui.common import ctx, header, md, source_table
 from graph.ui.common import stats as graph_stats
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -28,16 +28,16 @@ def sources_page() -> None:
         date = s.get("date")
         age = (today - date).days if isinstance(date, dt.date) else None
         rows.append({**s, "age_days": age})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    source_table(rows)
     left, right = st.columns(2)
     left.dataframe(pd.DataFrame(stats["nodes"].items(), columns=["label", "nodes"]), hide_index=True)
     right.dataframe(pd.DataFrame(stats["relationships"].items(), columns=["type", "relationships"]), hide_index=True)
     st.subheader("What each loader reported in the last build", anchor=False)
-    st.caption(f"Built {MANIFEST.get('built_at', 'unknown')} in {MANIFEST.get('seconds', '?')} s")
+    st.caption(f"Built {md(MANIFEST.get('built_at', 'unknown'))} in {md(MANIFEST.get('seconds', '?'))} s")
     for report in MANIFEST.get("loaders", []):
         read = sum(report.get("rows_read", {}).values())
         skipped = report.get("skipped", [])
-        with st.expander(f"{report['source']}: {read:,} rows read, {len(skipped):,} skipped"):
+        with st.expander(f"{md(report['source'])}: {read:,} rows read, {len(skipped):,} skipped"):
             st.dataframe(pd.DataFrame(report.get("rows_read", {}).items(), columns=["file", "rows"]), hide_index=True)
             for line in skipped[:200] + report.get("warnings", [])[:200]:
                 st.text(line)
