@@ -81,8 +81,8 @@ class EmbeddedStore(GraphStore):
         return {"kind": "embedded", "path": str(self.path)}
 
     def _rows(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[list[Any]]:
-        conn = self._reader()
-        with self._lock:
+        with self._lock:  # a reopen by another thread waits for this read, and this one for it
+            conn = self._reader()
             try:
                 result = conn.execute(cypher, dict(params or {}))
                 rows = result.get_all()
@@ -108,10 +108,10 @@ class EmbeddedStore(GraphStore):
             return {}
         # A join per label uses each table's primary-key index; `n.id IN $ids`
         # over all tables would scan them, which is slow for big imports.
-        conn = self._reader()
         ids = pa.array(wanted, pa.string())
         found: dict[str, str] = {}
         with self._lock:
+            conn = self._reader()
             for label in self.schema.labels:
                 found.update((i, label) for i in _existing(conn, "MATCH (n:" + label + " {id: p_id})", ids))
         return found
@@ -157,8 +157,8 @@ class EmbeddedStore(GraphStore):
         return Topology(nodes.cast(NODE_COLUMNS), edges)
 
     def _arrow(self, cypher: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        conn = self._reader()
         with self._lock:
+            conn = self._reader()
             try:
                 return conn.execute(cypher, dict(params or {})).get_as_arrow()
             except RuntimeError as exc:
@@ -249,7 +249,7 @@ class EmbeddedStore(GraphStore):
     def reopen(self) -> None:
         """Drop the read handle once no read is running on it; the next read opens the file now at the path."""
         with self._lock:
-            self.close()
+            self._close()  # query workers follow the file by themselves
 
 
 def _remove(path: Path) -> None:
