@@ -27,6 +27,7 @@ from graph.build import manifest_path
 from graph.errors import GraphError
 from graph.render import View
 from graph.store import EmbeddedStore, GraphStore, open_store
+from graph.tabular import csv_text
 
 
 @dataclass
@@ -215,6 +216,13 @@ def source_table(rows: list[dict[str, Any]], **kwargs: Any) -> None:
             frame.insert(frame.columns.get_loc("url") + 1, "address (not a web link)", other)
         config["url"] = st.column_config.LinkColumn("url")
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
+
+
+def download_csv(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A download of a table as CSV whose cells cannot run as spreadsheet formulas (Streamlit's own
+    table export, which writes cells raw, is turned off in .streamlit/config.toml)."""
+    data = csv_text(list(frame.columns), frame.itertuples(index=False, name=None))
+    st.download_button("Download CSV", data, f"{name}.csv", "text/csv", key=key)
 
 
 def citations(view: View) -> None:

@@ -12,6 +12,7 @@ from graph import views as gv
 from graph.errors import GraphError
 from graph.ui.common import (
     ctx,
+    download_csv,
     entities,
     exposure_facts,
     exposure_results,
@@ -98,7 +99,10 @@ def exposure_page() -> None:
         for r in results
     ]
     st.caption(FORMULA)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=300)
+    ranked = pd.DataFrame(rows)
+    st.dataframe(ranked, hide_index=True, width="stretch", height=300)
+    if rows:
+        download_csv(ranked, f"exposure-{as_of}", "exposure_csv")
     if not rows:
         st.info(f"No exposed entities as of {as_of}.")
         return
