@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from graph.errors import SourceMissing
 from graph.model import Batch, EdgeRecord, NodeRecord, edge_id, validate
 from graph.settings import Settings
 from graph.store.base import GraphStore, WriteResult
@@ -37,9 +38,16 @@ def run_loaders(
     for module in loaders:
         started = time.perf_counter()
         ctx = Context(module.SOURCE, raw_dirs)
+        try:
+            module.load(ctx)
+        except SourceMissing as exc:
+            # A fresh clone or a partial download: the graph is built from what is there.
+            ctx.report.absent = str(exc)
+            reports.append(ctx.report)
+            progress(f"  {module.SOURCE.id}: skipped, files absent: {exc}")
+            continue
         if module.SOURCE.cites_itself:
             nodes.append(NodeRecord("Source", module.SOURCE.as_props(), (module.SOURCE.id, 0)))
-        module.load(ctx)
         nodes += ctx.nodes
         edges += ctx.edges
         reports.append(ctx.report)

@@ -98,6 +98,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--note", default="", help="a note shown under the title")
     r.add_argument("--out", type=Path, required=True, help="FILE.html, FILE.png or FILE.pdf")
     _store_args(r)
+    f = sub.add_parser("fetch", help="download the official current files of sources into data/raw/")
+    f.add_argument("sources", nargs="*", metavar="SOURCE", help="source ids (default: every source that can fetch)")
+    f.add_argument("--list", action="store_true", help="show each source's files: present or absent, size and age")
+    f.add_argument("--from", dest="mirror", metavar="URL", help="a mirror holding the same relative paths")
+    f.add_argument("--timeout", type=float, default=300.0, help="seconds per file (default 300)")
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
@@ -480,11 +485,36 @@ def cmd_render(args: argparse.Namespace, settings: settings_mod.Settings) -> int
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.fetch import fetch, inventory, print_inventory
+    from loaders import LOADERS
+
+    if args.list:
+        print_inventory(inventory(LOADERS, settings.raw_dirs))
+        return 0
+    raw_dir = settings.data_dir / "raw"
+    results = fetch(
+        LOADERS,
+        args.sources,
+        raw_dir,
+        settings.raw_dirs,
+        mirror=args.mirror,
+        timeout=args.timeout,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    for r in results:
+        print(f"{'fetched' if r.ok else 'failed '} {r.source}: {r.file}: {r.message}")
+    if not results:
+        print("no source to fetch: `python -m graph fetch --list` shows what each source reads")
+    return 0 if all(r.ok for r in results) else 1
+
+
 COMMANDS = {
     "build": cmd_build,
     "import": cmd_import,
     "query": cmd_query,
     "stats": cmd_stats,
+    "fetch": cmd_fetch,
     "paths": cmd_paths,
     "exposure": cmd_exposure,
     "supply": cmd_supply,
@@ -498,7 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         # --store picks the embedded file even when NEO4J_URI is set in the environment.
-        settings = settings_mod.load(store_path=args.store, neo4j_uri="" if args.store else args.neo4j)
+        store_path, uri = getattr(args, "store", None), getattr(args, "neo4j", None)
+        settings = settings_mod.load(store_path=store_path, neo4j_uri="" if store_path else uri)
         return COMMANDS[args.command](args, settings)
     except ValidationError as exc:
         for problem in exc.problems[1:]:

@@ -10,6 +10,7 @@ prints that message on one line and exits non-zero.
     ├── SchemaError            the schema declaration itself is broken
     ├── ValidationError        records do not fit the schema (file, line, problem)
     ├── LoaderError            a source file has a layout the loader does not know
+    │   └── SourceMissing      a source's files are not there (the build skips it; `fetch` brings them)
     ├── StoreError             anything from a store
     │   ├── StoreUnavailable   Neo4j unreachable, store file missing or locked
     │   ├── AuthFailed         bad Neo4j credentials
@@ -61,6 +62,10 @@ class ValidationError(GraphError):
 
 class LoaderError(GraphError):
     """A source file does not have the layout its loader expects."""
+
+
+class SourceMissing(LoaderError):
+    """A source's files are not in any raw-data folder: the build skips the source, naming ``fetch``."""
 
 
 class StoreError(GraphError):

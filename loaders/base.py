@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import LoaderError
+from graph.errors import LoaderError, SourceMissing
 from graph.model import EdgeRecord, NodeRecord, make_id
 
 
@@ -37,6 +37,8 @@ class SourceInfo:
     files: tuple[str, ...] = ()  # paths relative to a raw-data folder
     expected_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (min, max) data rows
     cites_itself: bool = True  # False for curated data, whose records name their own sources
+    # file (relative to a raw-data folder) -> URL of its official current download, for `python -m graph fetch`
+    downloads: dict[str, str] = field(default_factory=dict)
 
     def as_props(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,8 @@ class LoadReport:
     edges: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    absent: str = ""  # why the whole source was left out of the build (its files are missing), or ""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file -> path, size, modified, snapshot date
 
 
 class Context:
@@ -81,12 +85,25 @@ class Context:
         for folder in self.raw_dirs:
             candidate = folder / relative
             if candidate.is_file():
+                self.used(candidate, relative)
                 return candidate
         tried = ", ".join(str(d / relative) for d in self.raw_dirs)
-        raise LoaderError(
-            f"{self.source.id}: cannot find {relative} (tried {tried}); download it from {self.source.url} "
-            "and put it under data/raw/, or set TECHGEO_RAW_DIRS"
+        how = (
+            f"run `python -m graph fetch {self.source.id}`"
+            if self.source.downloads
+            else f"download it from {self.source.url} and put it under data/raw/{relative}"
         )
+        raise SourceMissing(f"{self.source.id}: cannot find {relative} (tried {tried}); {how}, or set TECHGEO_RAW_DIRS")
+
+    def used(self, path: Path, relative: str, snapshot: str | None = None) -> None:
+        """Record a file the loader reads (where, how big, how old, the date of its data), for the Sources page."""
+        stat = path.stat()
+        self.report.files[relative] = {
+            "path": str(path),
+            "bytes": stat.st_size,
+            "modified": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds"),
+            **({"snapshot": snapshot} if snapshot else {}),
+        }
 
     def at(self, file: str | Path, line: int) -> None:
         """Set the file and line that the next records come from, for messages."""

@@ -6,15 +6,27 @@ of joining, Likely date of exit) and emits the ``bri`` Initiative, the
 ``MEMBER_OF`` edges with join and exit dates, and region and income group on
 each Country. GFDC gives *likely* dates (the MoUs are not all public), so every
 membership carries ``confidence: medium``, or ``low`` where the date is unclear.
+
+The workbook has no stated licence, so it is not shipped. What the build
+needs of it (the same six columns, dates as ISO text) is shipped as a small
+derived table, ``bri-gfdc/bri-countries.csv``, citing GFDC; the loader reads
+the workbook when it is present and the derived table otherwise, so a fresh
+clone builds.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import openpyxl
 
+from graph.errors import SourceMissing
 from loaders.base import Context, SourceInfo, iso_date
 
 SOURCE = SourceInfo(
@@ -26,7 +38,7 @@ SOURCE = SourceInfo(
     "Shanghai, Green Finance & Development Center, FISF Fudan University, www.greenfdc.org",
     date="2023-12-01",
     kind="dataset",
-    files=("bri-gfdc/23_12_BRI-countries-public.xlsx",),
+    files=("bri-gfdc/23_12_BRI-countries-public.xlsx", "bri-gfdc/bri-countries.csv"),
     expected_rows={"BRI countries": (140, 200)},
 )
 SHEET = "BRI countries"
@@ -34,9 +46,7 @@ HEADER = ("Country", "Country Code", "Region", "IncomeGroup", "Likely date of jo
 BRI_ID = "bri"
 
 
-def load(ctx: Context) -> None:
-    """Emit the BRI initiative, and one membership per row of the workbook."""
-    path = ctx.find(SOURCE.files[0])
+def _workbook_rows(ctx: Context, path: Path) -> Iterator[tuple[Any, ...]]:
     ctx.at(path, 0)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -44,11 +54,30 @@ def load(ctx: Context) -> None:
         raise ctx.fail(f"not a readable .xlsx workbook ({exc})") from exc
     if SHEET not in wb.sheetnames:
         raise ctx.fail(f"expected a sheet named {SHEET!r}; found {wb.sheetnames}")
-    rows = wb[SHEET].iter_rows(values_only=True)
+    return wb[SHEET].iter_rows(values_only=True)
+
+
+def _table_rows(ctx: Context, path: Path) -> Iterator[tuple[Any, ...]]:
+    ctx.at(path, 0)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ctx.fail(f"not a readable UTF-8 CSV file ({exc})") from exc
+    return (tuple(c or None for c in row) for row in csv.reader(io.StringIO(text)))
+
+
+def load(ctx: Context) -> None:
+    """Emit the BRI initiative, and one membership per row of the workbook (or of its derived table)."""
+    try:
+        path = ctx.find(SOURCE.files[0])
+        rows = _workbook_rows(ctx, path)
+    except SourceMissing:
+        path = ctx.find(SOURCE.files[1])
+        rows = _table_rows(ctx, path)
     header = tuple((c or "").strip() if isinstance(c, str) else c for c in next(rows, ()))
     ctx.at(path, 1)
     if header[: len(HEADER)] != HEADER:
-        raise ctx.fail(f"sheet {SHEET!r} header is {header}; expected {HEADER}")
+        raise ctx.fail(f"{path.name} header is {header}; expected {HEADER}")
     ctx.node(
         "Initiative",
         BRI_ID,

@@ -1,0 +1,55 @@
+"""A fresh clone with no ../shared next to it builds a useful graph: what may be shipped is in data/raw/,
+and a source whose files are absent is skipped with one line that names `fetch`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def clone(tmp_path: Path) -> Path:
+    """The repository's tracked files (and the working copy of each), copied with no ../shared beside them."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True)
+    repo = tmp_path / "clone" / "repo"
+    for name in files.stdout.splitlines():
+        src = ROOT / name
+        if src.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, repo / name)
+    assert not (repo.parent / "shared").exists()
+    return repo
+
+
+def test_a_fresh_clone_builds_without_shared_data(tmp_path: Path) -> None:
+    repo = clone(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("TECHGEO_RAW_DIRS", "TECHGEO_STORE", "NEO4J_URI")}
+    res = subprocess.run(
+        [sys.executable, "-m", "graph", "build"], cwd=repo, capture_output=True, text=True, env=env, timeout=600
+    )
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((repo / "var" / "graph.lbdb.build.json").read_text())
+    by_source = {r["source"]: r for r in manifest["loaders"]}
+    # The Belt and Road comes from the shipped derived table when the workbook is absent.
+    assert by_source["src-gfdc-bri-countries-2023"]["absent"] == ""
+    assert by_source["src-gfdc-bri-countries-2023"]["edges"] == 151
+    assert manifest["counts"]["nodes"] > 900
+    for report in manifest["loaders"]:
+        if report["absent"]:
+            assert "python -m graph fetch" in report["absent"] or "download it from" in report["absent"], report
+            assert f"{report['source']}: skipped, files absent" in res.stderr
+    res = subprocess.run(
+        [sys.executable, "-m", "graph", "exposure", "Huawei", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)[0]["id"] == "huawei"
