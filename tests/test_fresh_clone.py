@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -53,3 +55,35 @@ def test_a_fresh_clone_builds_without_shared_data(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)[0]["id"] == "huawei"
+
+
+def test_sources_page_shows_what_each_loader_read_and_what_is_absent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from graph import settings as settings_mod
+    from graph.build import build
+    from graph.store.embedded import EmbeddedStore
+
+    store_path = tmp_path / "g.lbdb"
+    monkeypatch.setenv("TECHGEO_STORE", str(store_path))
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    # CSET is read; the Belt and Road files are absent from the only raw folder.
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw" / "cset-eto-chip-explorer", raw / "cset-eto-chip-explorer")
+    monkeypatch.setenv("TECHGEO_RAW_DIRS", str(raw))
+    with EmbeddedStore(store_path) as store:
+        _, _, reports = build(store, settings_mod.load())
+    assert next(r for r in reports if r.source == "src-gfdc-bri-countries-2023").absent
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("graph/ui/pages/sources.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    summary = next(d.value for d in at.dataframe if "state" in d.value.columns)
+    state = dict(zip(summary["source"], summary["state"]))
+    assert state["src-gfdc-bri-countries-2023"].startswith("absent")
+    assert state["src-cset-eto-chip-explorer"] == "loaded"
+    cset = summary[summary["source"] == "src-cset-eto-chip-explorer"].iloc[0]
+    assert cset["rows read"] > 1000 and cset["skipped"] == 142
+    assert any("cannot find bri-gfdc" in t.value for t in at.text)

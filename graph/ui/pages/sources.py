@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -34,13 +35,63 @@ def sources_page() -> None:
     right.dataframe(pd.DataFrame(stats["relationships"].items(), columns=["type", "relationships"]), hide_index=True)
     st.subheader("What each loader reported in the last build", anchor=False)
     st.caption(f"Built {md(MANIFEST.get('built_at', 'unknown'))} in {md(MANIFEST.get('seconds', '?'))} s")
-    for report in MANIFEST.get("loaders", []):
+    reports = MANIFEST.get("loaders", [])
+    st.dataframe(pd.DataFrame([_summary(r) for r in reports]), hide_index=True, width="stretch")
+    for report in reports:
         read = sum(report.get("rows_read", {}).values())
         skipped = report.get("skipped", [])
-        with st.expander(f"{md(report['source'])}: {read:,} rows read, {len(skipped):,} skipped"):
-            st.dataframe(pd.DataFrame(report.get("rows_read", {}).items(), columns=["file", "rows"]), hide_index=True)
-            for line in skipped[:200] + report.get("warnings", [])[:200]:
-                st.text(line)
+        state = "absent" if report.get("absent") else f"{read:,} rows read, {len(skipped):,} skipped"
+        with st.expander(f"{md(report['source'])}: {state}"):
+            if report.get("absent"):
+                st.text(report["absent"])
+            files = report.get("files") or {}
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "file": name,
+                            "rows": report.get("rows_read", {}).get(name),
+                            "snapshot": info.get("snapshot"),
+                            "bytes": info.get("bytes"),
+                            "age (days)": _age(info.get("modified")),
+                            "path": info.get("path"),
+                        }
+                        for name, info in files.items()
+                    ]
+                    or [{"file": name, "rows": n} for name, n in report.get("rows_read", {}).items()]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            for line in skipped[:200]:
+                st.text(f"skipped: {line}")
+            if len(skipped) > 200:
+                st.text(f"… and {len(skipped) - 200:,} more skipped rows (the build manifest lists them all)")
+            for line in report.get("warnings", [])[:200]:
+                st.text(f"warning: {line}")
+
+
+def _age(modified: str | None) -> int | None:
+    if not modified:
+        return None
+    return (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(modified)).days
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    """One row per loader: present or absent, rows read and skipped, its snapshots and the oldest file's age."""
+    files = (report.get("files") or {}).values()
+    ages = [a for a in (_age(f.get("modified")) for f in files) if a is not None]
+    return {
+        "source": report["source"],
+        "state": "absent: run `python -m graph fetch`" if report.get("absent") else "loaded",
+        "rows read": sum(report.get("rows_read", {}).values()),
+        "skipped": len(report.get("skipped", [])),
+        "warnings": len(report.get("warnings", [])),
+        "nodes": report.get("nodes", 0),
+        "relationships": report.get("edges", 0),
+        "snapshots": ", ".join(sorted({f["snapshot"] for f in files if f.get("snapshot")})),
+        "oldest file (days)": max(ages) if ages else None,
+    }
 
 
 sources_page()
