@@ -52,10 +52,8 @@ def run_loaders(
         edges += ctx.edges
         reports.append(ctx.report)
         r = ctx.report
-        progress(
-            f"  {module.SOURCE.id}: {r.nodes} nodes, {r.edges} edges, {len(r.skipped)} rows skipped "
-            f"({time.perf_counter() - started:.1f} s)"
-        )
+        r.seconds = round(time.perf_counter() - started, 3)
+        progress(f"  {module.SOURCE.id}: {r.nodes} nodes, {r.edges} edges, {len(r.skipped)} rows skipped ({r.seconds:.1f} s)")
     return nodes, edges, reports
 
 
@@ -122,18 +120,30 @@ def build(
 ) -> tuple[Batch, WriteResult, list[LoadReport]]:
     """Run the loaders, merge, validate and replace the store's contents atomically."""
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(phase: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[phase] = round(now - since, 3)
+        return now
+
     progress("loading sources")
     nodes, edges, reports = run_loaders(settings.raw_dirs, progress=progress)
+    t = lap("load", started)
     nodes, edges = merge(nodes, edges)
+    t = lap("merge", t)
     progress(f"validating {len(nodes)} nodes and {len(edges)} edges")
     batch = validate(nodes, edges)  # a build replaces the store, so nothing in it counts
+    t = lap("validate", t)
     progress(f"writing to {store.describe()}")
     result = store.write(batch, replace=True)
+    lap("write", t)
     manifest = {
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "store": store.describe(),
         "seconds": round(time.perf_counter() - started, 2),
         "counts": batch.counts(),
+        "timings": timings,
         "loaders": [asdict(r) for r in reports],
     }
     manifest_path(store, settings).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

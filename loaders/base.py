@@ -64,6 +64,7 @@ class LoadReport:
     edges: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
     absent: str = ""  # why the whole source was left out of the build (its files are missing), or ""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file -> path, size, modified, snapshot date
 
