@@ -101,6 +101,25 @@ LITERALS = ["x", "'// \\r'", '"*/"', "`;`", "/* */", "\\"]
 GLUES = [" ", " /* c */ ", " /**/ ", "\t", "\u00a0"]
 
 
+EXAMPLES = int(os.environ.get("TECHGEO_GUARD_EXAMPLES", "150"))
+
+
+def guard_examples(n: int):  # type: ignore[no-untyped-def]
+    """Hypothesis settings of the guard tests: ``n`` examples, no deadline, one seeded store reused."""
+    return settings(
+        max_examples=n, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    )
+
+
+def seeded(store: GraphStore) -> object:
+    """The store seeded once for all examples, and what it held then."""
+    if not getattr(store, "_guard_seeded", False):
+        seed(store)
+        store._guard_seeded = True  # type: ignore[attr-defined]
+        store._guard_before = dump(store)  # type: ignore[attr-defined]
+    return store._guard_before  # type: ignore[attr-defined]
+
+
 def assert_contained(store: GraphStore, cypher: str, before: object, out: Path) -> None:
     """Either refused, or it ran and touched nothing: no file, no request, no change, no leaked file line."""
     hits = _Hits.count
@@ -115,11 +134,7 @@ def assert_contained(store: GraphStore, cypher: str, before: object, out: Path) 
     assert dump(store) == before, f"store changed by {cypher!r}"
 
 
-@settings(
-    max_examples=int(os.environ.get("TECHGEO_GUARD_EXAMPLES", "150")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@guard_examples(EXAMPLES)
 @given(
     which=st.integers(min_value=0, max_value=19),
     prefix=st.sampled_from(PREFIXES),
@@ -139,20 +154,13 @@ def test_no_spelling_gets_through(
     cases: list[bool],
     glue: str,
 ) -> None:
-    if not getattr(store, "_guard_seeded", False):
-        seed(store)
-        store._guard_seeded = True  # type: ignore[attr-defined]
-        store._guard_before = dump(store)  # type: ignore[attr-defined]
+    before = seeded(store)
     out = tmp_path_factory.getbasetemp() / "exfiltrated.csv"
     cypher = disguised(payloads(listener, out)[which], prefix, terminator, literal, cases, glue)
-    assert_contained(store, cypher, store._guard_before, out)  # type: ignore[attr-defined]
+    assert_contained(store, cypher, before, out)
 
 
-@settings(
-    max_examples=int(os.environ.get("TECHGEO_GUARD_EXAMPLES", "150")) // 2,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@guard_examples(EXAMPLES // 2)
 @given(
     which=st.integers(min_value=0, max_value=19),
     prefix=st.sampled_from(PREFIXES),
@@ -169,14 +177,11 @@ def test_the_plan_alone_stops_every_spelling(
     cases: list[bool],
 ) -> None:
     """The same attacks with the text fence switched off: what the store planned decides alone."""
-    if not getattr(store, "_guard_seeded", False):
-        seed(store)
-        store._guard_seeded = True  # type: ignore[attr-defined]
-        store._guard_before = dump(store)  # type: ignore[attr-defined]
+    before = seeded(store)
     out = tmp_path_factory.getbasetemp() / "exfiltrated-plan.csv"
     cypher = disguised(payloads(listener, out)[which], prefix, terminator, "x", cases, " ")
     with mock.patch("graph.store.worker.first_fence", lambda text: None):
-        assert_contained(store, cypher, store._guard_before, out)  # type: ignore[attr-defined]
+        assert_contained(store, cypher, before, out)
 
 
 def test_every_payload_is_refused_as_written(store: GraphStore, listener: str, tmp_path: Path) -> None:
@@ -331,6 +336,7 @@ def test_a_link_runs_its_query_under_the_guard_and_lower_limits(core_env: str, m
     from streamlit.testing.v1 import AppTest
 
     from tests.conftest import ROOT
+    from tests.test_app import plain
 
     monkeypatch.setenv("TECHGEO_LINK_ROW_CAP", "3")
 
@@ -343,8 +349,12 @@ def test_a_link_runs_its_query_under_the_guard_and_lower_limits(core_env: str, m
     at = opened("MATCH (n) // x\rLOAD CSV FROM 'file:///etc/passwd' AS l RETURN l")
     assert not at.exception, [e.value for e in at.exception]
     assert any("runs its query when the page opens" in i.value for i in at.info)
-    assert any("read-only" in e.value and "LOAD" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("read-only" in plain(e.value) and "LOAD" in plain(e.value) for e in at.error), [
+        e.value for e in at.error
+    ]
     assert not at.dataframe
     at = opened("MATCH (n:Company) RETURN n.id")
     assert len(at.dataframe[0].value) == 3
-    assert any("Truncated: showing the first 3 rows" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("Truncated: showing the first 3 rows" in plain(w.value) for w in at.warning), [
+        w.value for w in at.warning
+    ]

@@ -49,6 +49,7 @@ _CODE_NOT_TEXT = re.compile(
     r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|`[^`]*`|//[^" + _LINE_END + r"]*|/\*.*?\*/", re.DOTALL
 )
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 

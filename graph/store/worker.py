@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -121,6 +121,17 @@ class _Budget:
         self.bytes_left = limits.result_bytes
         self.cut = 0
 
+    def take(self, rows: Iterator[list[Any]], limit: int) -> tuple[list[list[Any]], str]:
+        """Rows, each value bounded, until ``limit`` rows or the byte budget; and what cut them ("" if nothing)."""
+        kept: list[list[Any]] = []
+        for row in rows:
+            if len(kept) >= limit:
+                return kept, "rows"
+            if self.bytes_left <= 0:
+                return kept, "bytes"
+            kept.append([self.bound(v) for v in row])
+        return kept, ""
+
     def bound(self, value: Any) -> Any:
         """The value as plain data, long text and lists cut at the cell cap, its size taken from the budget."""
         if isinstance(value, str | bytes):
@@ -182,8 +193,6 @@ class _EmbeddedBackend:
         started = time.perf_counter()
         conn.set_query_timeout(int(timeout * 1000))
         budget = _Budget(self.limits)
-        rows: list[list[Any]] = []
-        truncated = ""
         try:
             plan = conn.execute("EXPLAIN " + cypher, params)
             if isinstance(plan, list):
@@ -191,18 +200,12 @@ class _EmbeddedBackend:
             check_ladybug_plan(str(plan.get_next()[0]))
             result = conn.execute(cypher, params)
             columns = result.get_column_names()
-            while result.has_next():
-                if len(rows) >= limit:
-                    truncated = "rows"
-                    break
-                if budget.bytes_left <= 0:
-                    truncated = "bytes"
-                    break
-                rows.append([budget.bound(v) for v in _clean_row(result.get_next())])
+            rows = (_clean_row(result.get_next()) for _ in iter(result.has_next, False))
+            kept, truncated = budget.take(rows, limit)
             result.close()
         except RuntimeError as exc:
             raise EmbeddedStore._translate(exc, timeout) from exc
-        return Reply(columns, rows, truncated, budget.cut, time.perf_counter() - started)
+        return Reply(columns, kept, truncated, budget.cut, time.perf_counter() - started)
 
 
 def _clean_row(row: list[Any]) -> list[Any]:
@@ -240,8 +243,6 @@ class _Neo4jBackend:
         store = self.store
         started = time.perf_counter()
         budget = _Budget(self.limits)
-        rows: list[list[Any]] = []
-        truncated = ""
         try:
             with store._driver.session(database=store.database, default_access_mode=neo4j.READ_ACCESS) as s:
                 summary = s.run("EXPLAIN " + cypher, params).consume()
@@ -250,21 +251,14 @@ class _Neo4jBackend:
                 try:
                     result = tx.run(cypher, params)
                     columns = list(result.keys())
-                    for record in result:
-                        if len(rows) >= limit:
-                            truncated = "rows"
-                            break
-                        if budget.bytes_left <= 0:
-                            truncated = "bytes"
-                            break
-                        rows.append([budget.bound(_value(v)) for v in record.values()])
+                    kept, truncated = budget.take(([_value(v) for v in r.values()] for r in result), limit)
                 finally:
                     tx.close()
         except nex.ClientError as exc:
             raise _translate(exc, timeout) from exc
         except nex.ServiceUnavailable as exc:
             raise StoreUnavailable(f"lost the connection to Neo4j at {redact(store.uri)}") from exc
-        return Reply(columns, rows, truncated, budget.cut, time.perf_counter() - started)
+        return Reply(columns, kept, truncated, budget.cut, time.perf_counter() - started)
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
@@ -393,9 +387,7 @@ class QueryRunner:
         if not (isinstance(limit, int) and limit > 0):
             raise GraphError(f"the row cap must be a positive whole number, not {limit!r}")
         if not self._slots.acquire(timeout=timeout):
-            raise QueryTimeout(
-                f"the console is busy: {self.limits.workers} queries are running; try again in a moment"
-            )
+            raise QueryTimeout(f"the console is busy: {self.limits.workers} queries are running; try again in a moment")
         try:
             answer = self._ask(
                 {"cypher": cypher, "params": dict(params or {}), "timeout": timeout, "limit": limit}, timeout
@@ -475,7 +467,11 @@ def _stopped(timeout: float) -> str:
 def _error(name: str, message: str) -> GraphError:
     """The error a worker reported, as the same class; only the project's own errors cross the pipe."""
     cls = getattr(errors, name, None)
-    if isinstance(cls, type) and issubclass(cls, GraphError) and cls not in (errors.ValidationError, errors.AmbiguousName):
+    if (
+        isinstance(cls, type)
+        and issubclass(cls, GraphError)
+        and cls not in (errors.ValidationError, errors.AmbiguousName)
+    ):
         return cls(message)
     return errors.QueryError(message)
 
