@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from graph.errors import LoaderError
+from graph.errors import SourceMissing
 from loaders.base import Context, SourceInfo
 from loaders.common import clean_name, country_code, ear_footnotes, fr_citations, us_date
 from loaders.us_lists import _norm, is_person
@@ -73,7 +73,7 @@ LIST_IDS = {
     "MEU": "us-bis-meu",
     "UVL": "us-bis-uvl",
     "DPL": "us-bis-dpl",
-    "ISN": "us-state-isn",
+    "ISN": "us-state-nonproliferation",  # the State Department's nonproliferation sanctions, as the list loader
     "DTC": "us-state-dtc",
     "SDN": "us-ofac-sdn",
     "SSI": "us-ofac-ssi",
@@ -96,9 +96,9 @@ def _find_any(ctx: Context, names: tuple[str, ...]) -> Path:
     for name in names:
         try:
             return ctx.find(f"{FOLDER}/{name}")
-        except LoaderError as exc:
+        except SourceMissing as exc:
             errors.append(str(exc))
-    raise LoaderError(errors[0])
+    raise SourceMissing(errors[0])
 
 
 def _text(ctx: Context, value: str | None) -> str:
@@ -124,9 +124,19 @@ def _list_code(label: str) -> str | None:
 
 
 def load(ctx: Context) -> None:
-    """Read the CSL and the BIS Entity List CSV."""
-    _load_csl(ctx, _find_any(ctx, CSL_FILES))
-    _load_bis(ctx, _find_any(ctx, BIS_FILES))
+    """Read the CSL and the BIS Entity List CSV, whichever are present (skipped as a source when neither is)."""
+    missing = []
+    for names, read in ((CSL_FILES, _load_csl), (BIS_FILES, _load_bis)):
+        try:
+            path = _find_any(ctx, names)
+        except SourceMissing as exc:
+            missing.append(exc)
+            continue
+        read(ctx, path)
+    if len(missing) == 2:
+        raise missing[0]
+    for exc in missing:
+        ctx.report.warnings.append(f"{exc}; the rest of the source was read")
 
 
 def _header(ctx: Context, path: Path, reader: Any, layouts: dict[str, tuple[str, ...]]) -> str:
