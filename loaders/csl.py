@@ -35,7 +35,9 @@ from loaders.us_lists import _norm, is_person
 
 FOLDER = "us-csl-bis-entity-list"
 CSL_FILES = ("consolidated.csv", "consolidated.sample.csv")  # the official name first
-BIS_FILES = ("bis-el-native-format.csv", "bis-el-native-format.fixture.csv")
+# Only BIS's real file: the shared ``bis-el-native-format.fixture.csv`` is a test fixture whose values ITA's
+# developers edited ("Title 1", "76 FR 10001"), so it shows the layout but must never enter a graph as facts.
+BIS_FILES = ("bis-el-native-format.csv",)
 SOURCE = SourceInfo(
     id="src-ita-csl",
     publisher="US Department of Commerce, International Trade Administration",
@@ -48,7 +50,6 @@ SOURCE = SourceInfo(
         "consolidated.csv": (5000, 60000),
         "consolidated.sample.csv": (10, 100),
         "bis-el-native-format.csv": (1000, 100000),
-        "bis-el-native-format.fixture.csv": (10, 100),
     },
 )
 CSL_COLUMNS = (

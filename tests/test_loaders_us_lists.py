@@ -121,9 +121,26 @@ def test_us_lists_with_curated_core_validate(shared: Path) -> None:
     assert sum(e.type == "SUBSIDIARY_OF" and e.end == "huawei" for e in batch.edges) >= 129
 
 
-def test_csl_current_layout_and_cetc13(shared: Path) -> None:
+def bis_native(tmp_path: Path, shared: Path) -> Path:
+    """A raw folder holding the BIS layout fixture under the official file name: the build itself never
+    reads the fixture, whose values were edited by ITA's developers."""
+    folder = tmp_path / "bis" / "us-csl-bis-entity-list"
+    folder.mkdir(parents=True)
+    shutil.copyfile(
+        shared / "us-csl-bis-entity-list/bis-el-native-format.fixture.csv", folder / "bis-el-native-format.csv"
+    )
+    return tmp_path / "bis"
+
+
+def test_the_build_never_reads_the_bis_fixture(shared: Path) -> None:
     ctx = run(csl, [shared])
-    assert ctx.report.rows_read == {"consolidated.sample.csv": 13, "bis-el-native-format.fixture.csv": 18}
+    assert ctx.report.rows_read == {"consolidated.sample.csv": 13}
+    assert any("bis-el-native-format.csv" in w for w in ctx.report.warnings)
+
+
+def test_csl_current_layout_and_cetc13(shared: Path, tmp_path: Path) -> None:
+    ctx = run(csl, [bis_native(tmp_path, shared), shared])
+    assert ctx.report.rows_read == {"consolidated.sample.csv": 13, "bis-el-native-format.csv": 18}
     assert ctx.report.skipped == []
     listed = {(e.start, e.end): e.props for e in ctx.edges if e.type == "LISTED_ON"}
     assert len(listed) == 18
@@ -166,7 +183,7 @@ def _drop_id_column(src: Path, dst: Path) -> None:
 
 def test_csl_older_28_column_layout_is_read(shared: Path, tmp_path: Path) -> None:
     raw = _broken(tmp_path, shared, "us-csl-bis-entity-list", "consolidated.sample.csv", _drop_id_column)
-    ctx = run(csl, [raw, shared])
+    ctx = run(csl, [raw, bis_native(tmp_path, shared), shared])
     assert sum(e.type == "LISTED_ON" for e in ctx.edges) == 18
     assert any("older 28-column layout" in w for w in ctx.report.warnings)
 
