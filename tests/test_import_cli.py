@@ -107,6 +107,71 @@ BAD_INPUTS = [
         '{"id": "s", "publisher": "P", "title": "T", "url": "u", "licence": "x"}',
         "unknown field(s) licence",
     ),
+    # Python's and Arrow's JSON parsers read NaN and Infinity, and 1e400 as infinity; no float property holds them.
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": NaN, "sources": ["src-fr-2019-10616"]}',
+        "share: expected a finite number, got nan",
+    ),
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": -Infinity, "sources": ["src-fr-2019-10616"]}',
+        "share: expected a finite number, got -inf",
+    ),
+    (
+        "nodes.jsonl",
+        5,
+        '{"id": "euv", "label": "Technology", "name": "EUV", "market_size_usd": 1e400, "sources": ["src-fr-2019-10616"]}',
+        "market_size_usd: expected a finite number, got inf",
+    ),
+    (
+        "nodes.jsonl",
+        5,
+        '{"id": "fdpr", "label": "ExportControl", "name": "FDPR", "threshold": NaN, "sources": ["src-fr-2019-10616"]}',
+        "threshold: expected a finite number, got nan",
+    ),
+    (
+        "nodes.jsonl",
+        5,
+        '{"id": "n7", "label": "Product", "name": "N7", "node_nm": Infinity, "sources": ["src-fr-2019-10616"]}',
+        "node_nm: expected a finite number, got inf",
+    ),
+    # Integers beyond 64 bits overflowed the stores' INT64 columns with a traceback.
+    (
+        "nodes.jsonl",
+        5,
+        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 100000000000000000000, "sources": ["src-fr-2019-10616"]}',
+        "count: 100000000000000000000 is outside the range of a 64-bit integer, -9223372036854775808 to 9223372036854775807",
+    ),
+    (
+        "nodes.jsonl",
+        5,
+        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 1e20, "sources": ["src-fr-2019-10616"]}',
+        "count: 100000000000000000000 is outside the range of a 64-bit integer",
+    ),
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 1'
+        + "0" * 400
+        + ', "sources": ["src-fr-2019-10616"]}',
+        "share: a number of about 401 digits is above the largest float",
+    ),
+    # The message showed "100 is above the maximum 100": the value must keep its digits.
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 100.0001, "sources": ["src-fr-2019-10616"]}',
+        "share: 100.0001 is above the maximum 100",
+    ),
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": -1e-9, "sources": ["src-fr-2019-10616"]}',
+        "share: -1e-09 is below the minimum 0",
+    ),
 ]
 
 
