@@ -152,12 +152,39 @@ BAD_INPUTS = [
         "count: 100000000000000000000 is outside the range of a 64-bit integer",
     ),
     (
+        "nodes.jsonl",
+        5,
+        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 1'
+        + "0" * 5000
+        + ', "sources": ["src-fr-2019-10616"]}',
+        "Exceeds the limit (4300 digits)",
+    ),
+    (
         "edges.jsonl",
         3,
         '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 1'
         + "0" * 400
         + ', "sources": ["src-fr-2019-10616"]}',
         "share: a number of about 401 digits is above the largest float",
+    ),
+    # json.loads keeps the last of two values for one key: the record would silently say something else.
+    (
+        "edges.jsonl",
+        3,
+        '{"type": "OWNS", "start": "huawei", "end": "hisilicon", "share": 10, "share": 90, "sources": ["src-fr-2019-10616"]}',
+        "duplicate key 'share' in one object",
+    ),
+    (
+        "nodes.jsonl",
+        2,
+        '{"id": "hisilicon", "label": "Company", "name": "HiSilicon", "label": "Country", "sources": ["src-fr-2019-10616"]}',
+        "duplicate key 'label' in one object",
+    ),
+    (
+        "sources.jsonl",
+        1,
+        '{"id": "s", "publisher": "P", "title": "T", "title": "Other", "url": "u"}',
+        "duplicate key 'title' in one object",
     ),
     # The message showed "100 is above the maximum 100": the value must keep its digits.
     (
