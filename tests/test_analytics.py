@@ -452,6 +452,27 @@ def test_what_if_changes_exposure_without_touching_the_store(store: GraphStore, 
             "MEMBER_OF cannot join Company to Company",
         ),
         ({"op": "remove", "edge": "no-such-edge"}, "nothing to remove"),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "share": float("nan")},
+            "share: expected a finite number, got nan",
+        ),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "share": 100.0001},
+            "share: 100.0001 is above the maximum 100",
+        ),
+        (
+            {"op": "add_node", "id": "x", "label": "ExportControl", "name": "X", "threshold": float("inf")},
+            "threshold: expected a finite number, got inf",
+        ),
+        # add and add_node used to replace what was there, silently.
+        (
+            {"op": "add_node", "id": "sub-a", "label": "Company", "name": "Replacement"},
+            "node 'sub-a' already exists \\(Company 'sub-a'\\)",
+        ),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "id": "e0", "share": 10},
+            "relationship 'e0' \\(OWNS from 'listed-co' to 'sub-a'\\) already exists",
+        ),
     ],
 )
 def test_scenarios_are_validated_like_an_import(tmp_path, change: dict, message: str) -> None:
@@ -478,3 +499,34 @@ def test_supply_dependence_and_its_score_agree_on_both_stores(core_env: str) -> 
     # TSMC is on no list: its score is the supply_chain component alone, with the formula's 10 points.
     assert by_id["tsmc"]["score"] == 10.0 and by_id["tsmc"]["components"]["supply_chain"]["dependent_inputs"]
     assert "supply_chain" in by_id["huawei"]["components"]
+
+
+def test_scenario_files_are_read_like_an_import(tmp_path) -> None:
+    """A scenario's problems name its file and the line of the change; repeated keys and NaN are refused."""
+    from graph.analytics.scenario import apply, load_scenario
+    from graph.errors import ValidationError
+
+    g = owns(("listed-co", "sub-a", 60.0))
+    for n in g.nodes:
+        g.nodes[n].update(label="Company", name=n)
+    path = tmp_path / "what-if.json"
+    path.write_text(
+        '{\n "name": "two stakes",\n "changes": [\n'
+        '  {"op": "add_node", "id": "newco", "label": "Company", "name": "NewCo"},\n'
+        '  {"op": "add", "type": "OWNS", "start": "listed-co", "end": "newco", "share": NaN},\n'
+        '  {"op": "add_node", "id": "newco", "label": "Company", "name": "NewCo again"}\n ]\n}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as err:
+        apply(g, load_scenario(path))
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}:5: change 2: share: expected a finite number, got nan",
+        f"{path}:6: change 3: node 'newco' already exists (Company 'NewCo'); "
+        "add_node only adds new nodes: remove it first to replace it",
+    ]
+    path.write_text('{"name": "x", "changes": [{"op": "add", "share": 10, "share": 90}]}', encoding="utf-8")
+    with pytest.raises(ValidationError, match="duplicate key 'share' in one object"):
+        load_scenario(path)
+    path.write_text('{"name": "x",\n "changes": [}', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"what-if.json:2: broken JSON"):
+        load_scenario(path)
