@@ -12,24 +12,67 @@ variable               meaning                                         default
 ``TECHGEO_RAW_DIRS``   ``:``-separated folders searched, in order,     ``data/raw:../shared/data``
                        for the original source files loaders read
 ``TECHGEO_QUERY_TIMEOUT``  default read-query time limit, seconds      ``30``
+                       (a finite number above 0)
 ``TECHGEO_ROW_CAP``    default maximum rows a read query returns       ``5000``
+                       (a whole number, at least 1)
 =====================  ==============================================  =========================
+
+A value that does not parse stops the command with a :class:`GraphError` that
+names the variable, rather than falling back to the default unseen.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from graph.errors import GraphError
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 CACHE_DIR = ROOT / "var" / "cache"  # derived results (centrality scores), safe to delete
 
 
-def _float(name: str, default: float) -> float:
+def positive_seconds(text: str) -> float:
+    """A time limit: a finite number of seconds above 0, or ValueError saying what is wrong.
+
+    0 would turn the limit off in both stores, and ``nan`` or ``inf`` have no meaning as a limit.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds, e.g. 30") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{text!r} is not a time limit: give a number of seconds above 0, e.g. 30")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1, or ValueError saying what is wrong."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{text!r} must be at least 1")
+    return value
+
+
+def _env(name: str, parse: Callable[[str], T], default: T) -> T:
+    """A setting from the environment, parsed; a bad value is a GraphError naming the variable."""
     raw = os.environ.get(name)
-    return float(raw) if raw else default
+    if not raw:
+        return default
+    try:
+        return parse(raw.strip())
+    except ValueError as exc:
+        raise GraphError(f"{name}: {exc}; fix or unset it") from None
 
 
 @dataclass(frozen=True)
@@ -57,8 +100,8 @@ def load(**overrides: object) -> Settings:
         "neo4j_password": os.environ.get("NEO4J_PASSWORD") or "",
         "neo4j_database": os.environ.get("NEO4J_DATABASE") or "neo4j",
         "raw_dirs": tuple(Path(p) for p in raw_dirs.split(":") if p),
-        "query_timeout": _float("TECHGEO_QUERY_TIMEOUT", 30.0),
-        "row_cap": int(_float("TECHGEO_ROW_CAP", 5000)),
+        "query_timeout": _env("TECHGEO_QUERY_TIMEOUT", positive_seconds, 30.0),
+        "row_cap": _env("TECHGEO_ROW_CAP", positive_int, 5000),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values["store_path"], str):

@@ -281,3 +281,56 @@ def test_errors_a_person_can_act_on(tmp_path: Path, neo4j_uri: str) -> None:
     assert res.returncode == 1 and "refused user 'neo4j'" in res.stderr and "NEO4J_PASSWORD" in res.stderr
     res = run("stats", "--neo4j", neo4j_uri.replace("bolt://", "bolt://neo4j:secret@"), env={"NEO4J_PASSWORD": "wrong"})
     assert "secret" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["query", "RETURN 1", "--timeout", "-1"],
+        ["query", "RETURN 1", "--timeout", "nan"],
+        ["query", "RETURN 1", "--timeout", "inf"],
+        ["query", "RETURN 1", "--timeout", "0"],  # used to turn the time limit off, silently
+        ["query", "RETURN 1", "--limit", "0"],
+        ["paths", "a", "b", "--k", "0"],
+        ["paths", "a", "b", "--max-hops", "-2"],
+        ["centrality", "--top", "0"],
+        ["render", "a", "--out", "x.html", "--hops", "0"],
+        ["render", "a", "--out", "x.html", "--limit", "-1"],
+    ],
+    ids=lambda a: " ".join(a[-2:]),
+)
+def test_numbers_that_make_no_sense_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from graph.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([*args, "--store", "nowhere.lbdb"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {args[-2]}: {args[-1]!r}" in err.splitlines()[-1]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TECHGEO_QUERY_TIMEOUT", "nan", "'nan' is not a time limit"),
+        ("TECHGEO_QUERY_TIMEOUT", "-5", "'-5' is not a time limit"),
+        ("TECHGEO_QUERY_TIMEOUT", "0", "'0' is not a time limit"),
+        ("TECHGEO_QUERY_TIMEOUT", "soon", "'soon' is not a number of seconds"),
+        ("TECHGEO_ROW_CAP", "0", "'0' must be at least 1"),
+        ("TECHGEO_ROW_CAP", "2.5", "'2.5' is not a whole number"),
+    ],
+)
+def test_bad_settings_name_their_variable(
+    name: str, value: str, message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from graph import settings
+    from graph.cli import main
+    from graph.errors import GraphError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(GraphError, match=f"^{name}: {message}"):
+        settings.load()
+    assert main(["stats", "--store", "nowhere.lbdb"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {name}: {message}") and len(err.strip().splitlines()) == 1
