@@ -274,11 +274,12 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
         supply = supply_facts(store)
     if args.scenario:
         return _what_if(args, g, as_of, rules, entity, supply)
-    results = sanction_exposure(g, as_of, rules, supply=supply)
+    # An entity asked about is kept at score 0, so that --format json always answers with its object.
+    results = sanction_exposure(g, as_of, rules, supply=supply, keep=[entity] if entity else ())
     if entity:
-        results = [r for r in results if r.id == entity] or []
-        if not results:
-            print(f"{g.nodes[entity]['name']}: no exposure found as of {as_of}")
+        results = [r for r in results if r.id == entity]
+        if args.format != "json" and not any(r.score for r in results):
+            print(f"{g.nodes[entity]['name'] if entity in g else entity}: no exposure found as of {as_of}")
             return 0
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in results], default=_json_default, ensure_ascii=False, indent=1))

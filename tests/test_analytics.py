@@ -530,3 +530,54 @@ def test_scenario_files_are_read_like_an_import(tmp_path) -> None:
     path.write_text('{"name": "x",\n "changes": [}', encoding="utf-8")
     with pytest.raises(ValidationError, match=r"what-if.json:2: broken JSON"):
         load_scenario(path)
+
+
+def test_every_json_output_is_json(tmp_path) -> None:
+    """``--format json`` prints JSON on every path, including the empty answers that used to be sentences."""
+    from tests.test_import_cli import MINI
+
+    db = str(tmp_path / "g.lbdb")
+    assert run("import", str(MINI), "--store", db).returncode == 0
+    scenario = tmp_path / "s.json"
+    scenario.write_text('{"name": "nothing", "changes": []}', encoding="utf-8")
+    commands = [
+        ["stats"],
+        ["query", "MATCH (c:Country) RETURN c.id AS id"],
+        ["query", "MATCH (c:Country) WHERE c.id = 'none' RETURN c.id AS id"],
+        ["paths", "HiSilicon", "Huawei"],
+        ["exposure"],
+        ["exposure", "China"],
+        ["exposure", "Huawei"],
+        ["exposure", "--scenario", str(scenario)],
+        ["supply"],
+        ["supply", "China"],
+        ["supply", "--chokepoints"],
+        ["licensing"],
+        ["centrality"],
+    ]
+    out = {}
+    for args in commands:
+        res = run(*args, "--format", "json", "--as-of", "2024-01-01", "--store", db)
+        if res.returncode == 2 and "--as-of" in res.stderr:  # stats and query take no date
+            res = run(*args, "--format", "json", "--store", db)
+        assert res.returncode == 0, (args, res.stderr)
+        out[" ".join(args[:2])] = json.loads(res.stdout)
+    # An entity with no exposure is an entity with score 0, in the shape of a real result.
+    (china,) = out["exposure China"]
+    (huawei,) = out["exposure Huawei"]
+    assert china["id"] == "CHN" and china["score"] == 0 and set(china) == set(huawei)
+    assert set(china["components"]) == set(huawei["components"])
+    assert china["components"]["direct"] == [] and china["components"]["licensing"] == []
+    assert china["components"]["ofac_50"] == {
+        "blocked": False,
+        "listed": False,
+        "aggregate": 0.0,
+        "lower": 0.0,
+        "upper": 0.0,
+        "contributions": [],
+        "unknown_edges": [],
+    }
+    assert set(huawei["components"]["ofac_50"]) == set(china["components"]["ofac_50"])
+    assert out["licensing"] == []
+    res = run("exposure", "China", "--as-of", "2024-01-01", "--store", db)
+    assert res.returncode == 0 and "no exposure found" in res.stdout
