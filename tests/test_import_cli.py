@@ -334,3 +334,38 @@ def test_bad_settings_name_their_variable(
     assert main(["stats", "--store", "nowhere.lbdb"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {name}: {message}") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://neo4j:hunter2@localhost:7474",  # the driver's preview HTTP support: ModuleNotFoundError
+        "https://localhost:7473",
+        "localhost:7687",
+        "bolt+xyz://localhost",
+        "bolt://",
+        "neo4j+s://",
+        "bolt://localhost:http",
+        "bolt://localhost:99999",
+        "bolt://[::1",
+    ],
+)
+def test_a_uri_that_is_not_bolt_is_refused_in_one_line(uri: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from graph.cli import main
+
+    assert main(["stats", "--neo4j", uri]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"error: '{uri.replace('neo4j:hunter2@', '')}' is not a Neo4j URI")
+    assert "bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc" in err and "hunter2" not in err
+
+
+def test_credentials_in_the_uri_are_refused_and_not_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    from graph.cli import main
+
+    assert main(["stats", "--neo4j", "bolt://neo4j:hunter2@127.0.0.1:1"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "error: the Neo4j URI 'bolt://127.0.0.1:1' carries credentials; give them in NEO4J_USER and NEO4J_PASSWORD\n"
+    )
