@@ -14,7 +14,7 @@ import pytest
 
 from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
-from tests.conftest import FIXTURES, ROOT, dump
+from tests.conftest import FIXTURES, ROOT, dump, need
 
 MINI = FIXTURES / "mini"
 
@@ -369,3 +369,51 @@ def test_credentials_in_the_uri_are_refused_and_not_shown(capsys: pytest.Capture
         err
         == "error: the Neo4j URI 'bolt://127.0.0.1:1' carries credentials; give them in NEO4J_USER and NEO4J_PASSWORD\n"
     )
+
+
+def test_dev_server_keeps_its_password_to_itself(tmp_path: Path) -> None:
+    """The password of tools/neo4j/server.py shows in no command line, environment, log or output,
+    and the server itself refuses to read local files with LOAD CSV."""
+    import secrets
+    import socket
+
+    import neo4j
+
+    need(shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)")
+    password = "pw-" + secrets.token_hex(8)
+    var = tmp_path / "neo4j"
+    with socket.socket() as s:  # a port of its own: the session's server may be running on the usual one
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "TECHGEO_NEO4J_PORT": str(port),
+        "TECHGEO_NEO4J_VAR": str(var),
+        "TECHGEO_NEO4J_PASSWORD": password,
+    }
+    server = [sys.executable, str(ROOT / "tools" / "neo4j" / "server.py")]
+    started = subprocess.run([*server, "start"], env=env, capture_output=True, text=True, timeout=300)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert f"bolt://127.0.0.1:{port}" in started.stdout
+        assert password not in started.stdout + started.stderr
+        pid = int((var / "server.pid").read_text())
+        assert b"Launcher.java" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        for part in ("cmdline", "environ"):
+            assert password.encode() not in Path(f"/proc/{pid}/{part}").read_bytes(), part
+        driver = neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=("neo4j", password))
+        with driver, driver.session() as session:
+            with pytest.raises(neo4j.exceptions.ClientError, match="allow_csv_import_from_file_urls"):
+                session.run("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row LIMIT 1").consume()
+            settings = dict(
+                session.run(
+                    "SHOW SETTINGS YIELD name, value WHERE name STARTS WITH 'dbms.security.' RETURN name, value"
+                ).values()
+            )
+        assert settings["dbms.security.allow_csv_import_from_file_urls"] == "false"
+        assert settings["dbms.security.procedures.allowlist"].startswith("db.labels,")
+    finally:
+        subprocess.run([*server, "stop"], env=env, capture_output=True, timeout=120)
+    logs = [f for f in var.rglob("*") if f.is_file()]
+    assert any(f.name == "debug.log" for f in logs)
+    assert [f for f in logs if password.encode() in f.read_bytes()] == []
