@@ -12,7 +12,7 @@ variable               meaning                                         default
 ``TECHGEO_RAW_DIRS``   ``:``-separated folders searched, in order,     ``data/raw:../shared/data``
                        for the original source files loaders read
 ``TECHGEO_QUERY_TIMEOUT``  default read-query time limit, seconds      ``30``
-                       (a finite number above 0)
+                       (above 0, at most 86400)
 ``TECHGEO_ROW_CAP``    default maximum rows a read query returns       ``5000``
                        (a whole number, at least 1)
 =====================  ==============================================  =========================
@@ -39,8 +39,11 @@ DATA_DIR = ROOT / "data"
 CACHE_DIR = ROOT / "var" / "cache"  # derived results (centrality scores), safe to delete
 
 
+MAX_TIMEOUT = 86_400.0  # a day; far above it the stores' millisecond counters overflow (1e300 s gave a traceback)
+
+
 def positive_seconds(text: str) -> float:
-    """A time limit: a finite number of seconds above 0, or ValueError saying what is wrong.
+    """A time limit: a number of seconds above 0 and at most a day, or ValueError saying what is wrong.
 
     0 would turn the limit off in both stores, and ``nan`` or ``inf`` have no meaning as a limit.
     """
@@ -48,8 +51,10 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a number of seconds, e.g. 30") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{text!r} is not a time limit: give a number of seconds above 0, e.g. 30")
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(
+            f"{text!r} is not a time limit: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}, e.g. 30"
+        )
     return value
 
 

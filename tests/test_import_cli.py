@@ -290,6 +290,7 @@ def test_errors_a_person_can_act_on(tmp_path: Path, neo4j_uri: str) -> None:
         ["query", "RETURN 1", "--timeout", "nan"],
         ["query", "RETURN 1", "--timeout", "inf"],
         ["query", "RETURN 1", "--timeout", "0"],  # used to turn the time limit off, silently
+        ["query", "RETURN 1", "--timeout", "1e300"],  # overflowed the embedded store's milliseconds
         ["query", "RETURN 1", "--limit", "0"],
         ["paths", "a", "b", "--k", "0"],
         ["paths", "a", "b", "--max-hops", "-2"],
