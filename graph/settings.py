@@ -58,14 +58,19 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+MAX_COUNT = 1_000_000_000  # counts reach numpy (int32 hop budgets) and the stores as machine integers
+
+
 def positive_int(text: str) -> int:
-    """A whole number of at least 1, or ValueError saying what is wrong."""
+    """A whole number from 1 to :data:`MAX_COUNT`, or ValueError saying what is wrong."""
     try:
         value = int(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise ValueError(f"{text!r} must be at least 1")
+    if value > MAX_COUNT:
+        raise ValueError(f"{text!r} is above the largest count, {MAX_COUNT}")
     return value
 
 

@@ -294,6 +294,7 @@ def test_errors_a_person_can_act_on(tmp_path: Path, neo4j_uri: str) -> None:
         ["query", "RETURN 1", "--limit", "0"],
         ["paths", "a", "b", "--k", "0"],
         ["paths", "a", "b", "--max-hops", "-2"],
+        ["paths", "a", "b", "--max-hops", "100000000000000000000000"],  # OverflowError in the path search
         ["centrality", "--top", "0"],
         ["render", "a", "--out", "x.html", "--hops", "0"],
         ["render", "a", "--out", "x.html", "--limit", "-1"],
