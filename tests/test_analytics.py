@@ -249,6 +249,28 @@ def test_paths_are_the_k_shortest_simple_paths_yen_finds(seed: int, directed: bo
     assert len({tuple(p.nodes) for p in ours}) == len(ours)
 
 
+def test_a_huge_hop_limit_is_the_longest_simple_path() -> None:
+    """--max-hops 1000000000 searched a billion lengths; no simple path is longer than the graph has nodes."""
+    import signal
+
+    g = nx.MultiDiGraph()
+    for i, (a, b) in enumerate([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")]):
+        g.add_edge(a, b, key=f"e{i}", type="SUPPLIES", sources=["s"])
+
+    def stop(*_: object) -> None:
+        raise TimeoutError("the path search ran past 20 s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(20)
+    try:
+        huge = influence_paths(g, "a", "d", k=1_000_000_000, max_hops=1_000_000_000, directed=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [p.nodes for p in huge] == [["a", "c", "d"], ["a", "b", "c", "d"]]
+    assert [p.nodes for p in huge] == [p.nodes for p in influence_paths(g, "a", "d", k=9, max_hops=3, directed=True)]
+
+
 def test_cli_exposure_and_paths(store: GraphStore) -> None:
     ownership_graph(store)
     res = run("exposure", "Sub B", "--as-of", "2023-06-01", "--format", "json", *target(store))
