@@ -47,14 +47,14 @@ def parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=JSON", help="a query parameter, e.g. id='\"huawei\"'"
     )
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    q.add_argument("--limit", type=int, default=None, help="row cap (default: $TECHGEO_ROW_CAP or 5000)")
-    q.add_argument("--timeout", type=float, default=None, help="seconds (default: $TECHGEO_QUERY_TIMEOUT or 30)")
+    q.add_argument("--limit", type=_count, default=None, help="row cap (default: $TECHGEO_ROW_CAP or 5000)")
+    q.add_argument("--timeout", type=_seconds, default=None, help="seconds (default: $TECHGEO_QUERY_TIMEOUT or 30)")
     _store_args(q)
     pa = sub.add_parser("paths", help="the k shortest influence paths between two entities, explained")
     pa.add_argument("source")
     pa.add_argument("target")
-    pa.add_argument("--k", type=int, default=5)
-    pa.add_argument("--max-hops", type=int, default=6)
+    pa.add_argument("--k", type=_count, default=5)
+    pa.add_argument("--max-hops", type=_count, default=6)
     pa.add_argument("--types", help="comma-separated relationship types (default: all)")
     pa.add_argument("--undirected", action="store_true", help="ignore direction (the default follows it)")
     pa.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
@@ -84,15 +84,15 @@ def parser() -> argparse.ArgumentParser:
     ce = sub.add_parser("centrality", help="PageRank and betweenness, as a way to see influence")
     ce.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
     ce.add_argument("--types", help="comma-separated relationship types (default: all)")
-    ce.add_argument("--top", type=int, default=25)
+    ce.add_argument("--top", type=_count, default=25)
     ce.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ce)
     r = sub.add_parser("render", help="a picture of an entity's neighbourhood as .html, .png or .pdf")
     r.add_argument("entity")
-    r.add_argument("--hops", type=int, default=1)
+    r.add_argument("--hops", type=_count, default=1)
     r.add_argument("--types", help="comma-separated relationship types (default: all)")
     r.add_argument("--labels", help="comma-separated node labels (default: all)")
-    r.add_argument("--limit", type=int, default=150, help="most neighbours to draw (default 150)")
+    r.add_argument("--limit", type=_count, default=150, help="most neighbours to draw (default 150)")
     r.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
     r.add_argument("--title", help="the picture's title (default: the entity's name)")
     r.add_argument("--note", default="", help="a note shown under the title")
@@ -107,6 +107,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
     return p
+
+
+def _argument(parse: Any) -> Any:
+    """An argparse ``type`` from a settings parser: its ValueError becomes argparse's one-line usage error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__  # argparse names the type in some messages
+    return convert
+
+
+_seconds = _argument(settings_mod.positive_seconds)
+_count = _argument(settings_mod.positive_int)
 
 
 def _date(text: str) -> dt.date:
@@ -258,11 +275,12 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
         supply = supply_facts(store)
     if args.scenario:
         return _what_if(args, g, as_of, rules, entity, supply)
-    results = sanction_exposure(g, as_of, rules, supply=supply)
+    # An entity asked about is kept at score 0, so that --format json always answers with its object.
+    results = sanction_exposure(g, as_of, rules, supply=supply, keep=[entity] if entity else ())
     if entity:
-        results = [r for r in results if r.id == entity] or []
-        if not results:
-            print(f"{g.nodes[entity]['name']}: no exposure found as of {as_of}")
+        results = [r for r in results if r.id == entity]
+        if args.format != "json" and not any(r.score for r in results):
+            print(f"{g.nodes[entity]['name'] if entity in g else entity}: no exposure found as of {as_of}")
             return 0
     if args.format == "json":
         print(json.dumps([r.as_dict() for r in results], default=_json_default, ensure_ascii=False, indent=1))

@@ -6,8 +6,8 @@ operation. The result is a :class:`TableBatch` that stores write without ever
 building per-record Python objects.
 
 The fast path only ever says "all valid" or "not sure". On any problem, or
-on input it cannot read (a broken line, a wrong type, a property name used
-with two types), :func:`read_validated` returns None and the record path
+on input it cannot read (a broken line, a wrong type, a key repeated in an
+object, an integer beyond 64 bits, a property name used with two types), :func:`read_validated` returns None and the record path
 runs, which names each problem with its file and line. Both paths therefore
 accept exactly the same input; the record path is the reference.
 """
@@ -85,6 +85,8 @@ def _check_group(table: pa.Table, specs: Mapping[str, PropertySpec], all_columns
             if spec.required:
                 _require(pc.min(pc.list_value_length(valid)).as_py() > 0)
         elif spec.type in ("int", "float") and len(valid):
+            if spec.type == "float":
+                _require(pc.all(pc.is_finite(valid)))  # Arrow reads NaN and Infinity; min_max skips NaN
             lo, hi = pc.min_max(valid).values()
             _require(spec.min is None or lo.as_py() >= spec.min)
             _require(spec.max is None or hi.as_py() <= spec.max)

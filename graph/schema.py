@@ -15,7 +15,9 @@ styles of the pictures (:meth:`Schema.style`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -39,6 +41,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LABEL_NAME = re.compile(r"^[A-Z][A-Za-z]*$")
 _TYPE_NAME = re.compile(r"^[A-Z][A-Z_]*$")
 _PROP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# The range of "int" properties: both stores hold them as 64-bit integers (INT64, Neo4j's Long).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_MAX_FLOAT = f"{sys.float_info.max:g}"
 # Keys of an edge record that describe its shape rather than its properties.
 EDGE_SHAPE_KEYS = ("start", "end", "type")
 
@@ -84,18 +89,48 @@ class PropertySpec:
         # int and float
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value, f"{self.name}: expected a number, got {value!r}"
-        if t == "int" and not float(value).is_integer():
-            return value, f"{self.name}: expected a whole number, got {value!r}"
-        value = int(value) if t == "int" else float(value)
+        # JSON parsers accept NaN, Infinity and 1e400 (which becomes inf); no property can hold them,
+        # and NaN compares false with every bound, so it would pass the range checks below.
+        if isinstance(value, float) and not math.isfinite(value):
+            return value, f"{self.name}: expected a finite number, got {value!r}"
+        if t == "int":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    return value, f"{self.name}: expected a whole number, got {value!r}"
+                value = int(value)
+            if not INT64_MIN <= value <= INT64_MAX:
+                return value, (
+                    f"{self.name}: {value} is outside the range of a 64-bit integer, {INT64_MIN} to {INT64_MAX}"
+                )
+        else:
+            try:
+                value = float(value)
+            except OverflowError:  # a JSON integer literal of over 308 digits
+                digits = int(abs(value).bit_length() * math.log10(2)) + 1
+                return value, f"{self.name}: a number of about {digits} digits is above the largest float, {_MAX_FLOAT}"
         if self.min is not None and value < self.min:
-            return value, f"{self.name}: {value:g} is below the minimum {self.min:g}"
+            return value, f"{self.name}: {number(value)} is below the minimum {number(self.min)}"
         if self.max is not None and value > self.max:
-            return value, f"{self.name}: {value:g} is above the maximum {self.max:g}"
+            return value, f"{self.name}: {number(value)} is above the maximum {number(self.max)}"
         return value, None
 
     @property
     def ladybug_type(self) -> str:
         return _LADYBUG_TYPES[self.type]
+
+
+def number(value: float) -> str:
+    """A number as short as ``:g`` makes it, but never rounded: ``100.0001`` stays ``100.0001``.
+
+    Range messages compare a value with its bound, so both must show every digit that differs.
+
+    >>> number(150.0), number(100.0001), number(100.00000000001), number(2101)
+    ('150', '100.0001', '100.00000000001', '2101')
+    """
+    if isinstance(value, int):
+        return str(value)
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def parse_date(value: Any, name: str = "date") -> tuple[Any, str | None]:

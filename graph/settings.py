@@ -12,7 +12,9 @@ variable               meaning                                         default
 ``TECHGEO_RAW_DIRS``   ``:``-separated folders searched, in order,     ``data/raw:../shared/data``
                        for the original source files loaders read
 ``TECHGEO_QUERY_TIMEOUT``  default read-query time limit, seconds      ``30``
+                       (above 0, at most 86400)
 ``TECHGEO_ROW_CAP``    default maximum rows a read query returns       ``5000``
+                       (a whole number, at least 1)
 ``TECHGEO_QUERY_MEMORY_MB``  memory cap of the process that runs one    ``2048``
                        console query; past it the query is stopped
 ``TECHGEO_CELL_CHARS`` longest text (or list) a result cell keeps;     ``100000``
@@ -24,22 +26,73 @@ variable               meaning                                         default
                        opening (``/console?q=…&run=1``), seconds
 ``TECHGEO_LINK_ROW_CAP``  row cap of a query a link runs on opening   ``1000``
 =====================  ==============================================  =========================
+
+A value that does not parse stops the command with a :class:`GraphError` that
+names the variable, rather than falling back to the default unseen.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
+
+from graph.errors import GraphError
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 CACHE_DIR = ROOT / "var" / "cache"  # derived results (centrality scores), safe to delete
 
 
-def _float(name: str, default: float) -> float:
+MAX_TIMEOUT = 86_400.0  # a day; far above it the stores' millisecond counters overflow (1e300 s gave a traceback)
+
+
+def positive_seconds(text: str) -> float:
+    """A time limit: a number of seconds above 0 and at most a day, or ValueError saying what is wrong.
+
+    0 would turn the limit off in both stores, and ``nan`` or ``inf`` have no meaning as a limit.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number of seconds, e.g. 30") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(
+            f"{text!r} is not a time limit: give a number of seconds above 0 and at most {MAX_TIMEOUT:g}, e.g. 30"
+        )
+    return value
+
+
+MAX_COUNT = 1_000_000_000  # counts reach numpy (int32 hop budgets) and the stores as machine integers
+
+
+def positive_int(text: str) -> int:
+    """A whole number from 1 to :data:`MAX_COUNT`, or ValueError saying what is wrong."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError(f"{text!r} must be at least 1")
+    if value > MAX_COUNT:
+        raise ValueError(f"{text!r} is above the largest count, {MAX_COUNT}")
+    return value
+
+
+def _env(name: str, parse: Callable[[str], T], default: T) -> T:
+    """A setting from the environment, parsed; a bad value is a GraphError naming the variable."""
     raw = os.environ.get(name)
-    return float(raw) if raw else default
+    if not raw:
+        return default
+    try:
+        return parse(raw.strip())
+    except ValueError as exc:
+        raise GraphError(f"{name}: {exc}; fix or unset it") from None
 
 
 @dataclass(frozen=True)
@@ -112,14 +165,14 @@ def load(**overrides: object) -> Settings:
         "neo4j_password": os.environ.get("NEO4J_PASSWORD") or "",
         "neo4j_database": os.environ.get("NEO4J_DATABASE") or "neo4j",
         "raw_dirs": tuple(Path(p) for p in raw_dirs.split(":") if p),
-        "query_timeout": _float("TECHGEO_QUERY_TIMEOUT", 30.0),
-        "row_cap": int(_float("TECHGEO_ROW_CAP", 5000)),
-        "query_memory_mb": int(_float("TECHGEO_QUERY_MEMORY_MB", 2048)),
-        "cell_chars": int(_float("TECHGEO_CELL_CHARS", 100_000)),
-        "result_mb": int(_float("TECHGEO_RESULT_MB", 64)),
-        "query_workers": int(_float("TECHGEO_QUERY_WORKERS", 4)),
-        "link_timeout": _float("TECHGEO_LINK_TIMEOUT", 10.0),
-        "link_row_cap": int(_float("TECHGEO_LINK_ROW_CAP", 1000)),
+        "query_timeout": _env("TECHGEO_QUERY_TIMEOUT", positive_seconds, 30.0),
+        "row_cap": _env("TECHGEO_ROW_CAP", positive_int, 5000),
+        "query_memory_mb": _env("TECHGEO_QUERY_MEMORY_MB", positive_int, 2048),
+        "cell_chars": _env("TECHGEO_CELL_CHARS", positive_int, 100_000),
+        "result_mb": _env("TECHGEO_RESULT_MB", positive_int, 64),
+        "query_workers": _env("TECHGEO_QUERY_WORKERS", positive_int, 4),
+        "link_timeout": _env("TECHGEO_LINK_TIMEOUT", positive_seconds, 10.0),
+        "link_row_cap": _env("TECHGEO_LINK_ROW_CAP", positive_int, 1000),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values["store_path"], str):

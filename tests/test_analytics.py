@@ -249,6 +249,28 @@ def test_paths_are_the_k_shortest_simple_paths_yen_finds(seed: int, directed: bo
     assert len({tuple(p.nodes) for p in ours}) == len(ours)
 
 
+def test_a_huge_hop_limit_is_the_longest_simple_path() -> None:
+    """--max-hops 1000000000 searched a billion lengths; no simple path is longer than the graph has nodes."""
+    import signal
+
+    g = nx.MultiDiGraph()
+    for i, (a, b) in enumerate([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")]):
+        g.add_edge(a, b, key=f"e{i}", type="SUPPLIES", sources=["s"])
+
+    def stop(*_: object) -> None:
+        raise TimeoutError("the path search ran past 20 s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(20)
+    try:
+        huge = influence_paths(g, "a", "d", k=1_000_000_000, max_hops=1_000_000_000, directed=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [p.nodes for p in huge] == [["a", "c", "d"], ["a", "b", "c", "d"]]
+    assert [p.nodes for p in huge] == [p.nodes for p in influence_paths(g, "a", "d", k=9, max_hops=3, directed=True)]
+
+
 def test_cli_exposure_and_paths(store: GraphStore) -> None:
     ownership_graph(store)
     res = run("exposure", "Sub B", "--as-of", "2023-06-01", "--format", "json", *target(store))
@@ -452,6 +474,27 @@ def test_what_if_changes_exposure_without_touching_the_store(store: GraphStore, 
             "MEMBER_OF cannot join Company to Company",
         ),
         ({"op": "remove", "edge": "no-such-edge"}, "nothing to remove"),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "share": float("nan")},
+            "share: expected a finite number, got nan",
+        ),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "share": 100.0001},
+            "share: 100.0001 is above the maximum 100",
+        ),
+        (
+            {"op": "add_node", "id": "x", "label": "ExportControl", "name": "X", "threshold": float("inf")},
+            "threshold: expected a finite number, got inf",
+        ),
+        # add and add_node used to replace what was there, silently.
+        (
+            {"op": "add_node", "id": "sub-a", "label": "Company", "name": "Replacement"},
+            "node 'sub-a' already exists \\(Company 'sub-a'\\)",
+        ),
+        (
+            {"op": "add", "type": "OWNS", "start": "listed-co", "end": "sub-a", "id": "e0", "share": 10},
+            "relationship 'e0' \\(OWNS from 'listed-co' to 'sub-a'\\) already exists",
+        ),
     ],
 )
 def test_scenarios_are_validated_like_an_import(tmp_path, change: dict, message: str) -> None:
@@ -478,3 +521,85 @@ def test_supply_dependence_and_its_score_agree_on_both_stores(core_env: str) -> 
     # TSMC is on no list: its score is the supply_chain component alone, with the formula's 10 points.
     assert by_id["tsmc"]["score"] == 10.0 and by_id["tsmc"]["components"]["supply_chain"]["dependent_inputs"]
     assert "supply_chain" in by_id["huawei"]["components"]
+
+
+def test_scenario_files_are_read_like_an_import(tmp_path) -> None:
+    """A scenario's problems name its file and the line of the change; repeated keys and NaN are refused."""
+    from graph.analytics.scenario import apply, load_scenario
+    from graph.errors import ValidationError
+
+    g = owns(("listed-co", "sub-a", 60.0))
+    for n in g.nodes:
+        g.nodes[n].update(label="Company", name=n)
+    path = tmp_path / "what-if.json"
+    path.write_text(
+        '{\n "name": "two stakes",\n "changes": [\n'
+        '  {"op": "add_node", "id": "newco", "label": "Company", "name": "NewCo"},\n'
+        '  {"op": "add", "type": "OWNS", "start": "listed-co", "end": "newco", "share": NaN},\n'
+        '  {"op": "add_node", "id": "newco", "label": "Company", "name": "NewCo again"}\n ]\n}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as err:
+        apply(g, load_scenario(path))
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}:5: change 2: share: expected a finite number, got nan",
+        f"{path}:6: change 3: node 'newco' already exists (Company 'NewCo'); "
+        "add_node only adds new nodes: remove it first to replace it",
+    ]
+    path.write_text('{"name": "x", "changes": [{"op": "add", "share": 10, "share": 90}]}', encoding="utf-8")
+    with pytest.raises(ValidationError, match="duplicate key 'share' in one object"):
+        load_scenario(path)
+    path.write_text('{"name": "x",\n "changes": [}', encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"what-if.json:2: broken JSON"):
+        load_scenario(path)
+
+
+def test_every_json_output_is_json(tmp_path) -> None:
+    """``--format json`` prints JSON on every path, including the empty answers that used to be sentences."""
+    from tests.test_import_cli import MINI
+
+    db = str(tmp_path / "g.lbdb")
+    assert run("import", str(MINI), "--store", db).returncode == 0
+    scenario = tmp_path / "s.json"
+    scenario.write_text('{"name": "nothing", "changes": []}', encoding="utf-8")
+    commands = [
+        ["stats"],
+        ["query", "MATCH (c:Country) RETURN c.id AS id"],
+        ["query", "MATCH (c:Country) WHERE c.id = 'none' RETURN c.id AS id"],
+        ["paths", "HiSilicon", "Huawei"],
+        ["exposure"],
+        ["exposure", "China"],
+        ["exposure", "Huawei"],
+        ["exposure", "--scenario", str(scenario)],
+        ["supply"],
+        ["supply", "China"],
+        ["supply", "--chokepoints"],
+        ["licensing"],
+        ["centrality"],
+    ]
+    out = {}
+    for args in commands:
+        res = run(*args, "--format", "json", "--as-of", "2024-01-01", "--store", db)
+        if res.returncode == 2 and "--as-of" in res.stderr:  # stats and query take no date
+            res = run(*args, "--format", "json", "--store", db)
+        assert res.returncode == 0, (args, res.stderr)
+        out[" ".join(args[:2])] = json.loads(res.stdout)
+    # An entity with no exposure is an entity with score 0, in the shape of a real result.
+    (china,) = out["exposure China"]
+    (huawei,) = out["exposure Huawei"]
+    assert china["id"] == "CHN" and china["score"] == 0 and set(china) == set(huawei)
+    assert set(china["components"]) == set(huawei["components"])
+    assert china["components"]["direct"] == [] and china["components"]["licensing"] == []
+    assert china["components"]["ofac_50"] == {
+        "blocked": False,
+        "listed": False,
+        "aggregate": 0.0,
+        "lower": 0.0,
+        "upper": 0.0,
+        "contributions": [],
+        "unknown_edges": [],
+    }
+    assert set(huawei["components"]["ofac_50"]) == set(china["components"]["ofac_50"])
+    assert out["licensing"] == []
+    res = run("exposure", "China", "--as-of", "2024-01-01", "--store", db)
+    assert res.returncode == 0 and "no exposure found" in res.stdout

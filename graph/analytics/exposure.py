@@ -120,6 +120,26 @@ def _dependences(g: nx.MultiDiGraph, supply: SupplyFacts) -> dict[str, dict[str,
     return out
 
 
+def _rule_component(r: RuleResult | None) -> dict[str, Any]:
+    """An ownership rule's part of the components, with its bounds whether or not the rule touches the entity.
+
+    A listed party is the rule's seed (100%, blocked); an entity no blocked owner reaches has 0% at
+    both bounds. Only entities the rule reaches through ownership have an explanation.
+    """
+    if r is not None and not r.listed:
+        return r.as_dict()
+    bound = 100.0 if r is not None else 0.0
+    return {
+        "blocked": r is not None,
+        "listed": r is not None,
+        "aggregate": bound,
+        "lower": bound,
+        "upper": bound,
+        "contributions": [],
+        "unknown_edges": [],
+    }
+
+
 def _rule_points(r: RuleResult | None, full: float) -> float:
     if r is None or r.listed or r.blocked is False:
         return 0.0
@@ -132,14 +152,26 @@ def sanction_exposure(
     rules: Iterable[Mapping[str, Any]] = (),
     blocking_lists: Iterable[str] = (SDN,),
     supply: SupplyFacts | None = None,
+    keep: Iterable[str] = (),
 ) -> list[Exposure]:
     """Exposure of every entity with any component, highest score first.
 
     ``g`` is a projection valid on ``as_of`` (``store.projection(as_of=...)``);
     ``rules`` are the ExportControl nodes that carry a ``rule`` code;
     ``supply`` is :func:`~graph.analytics.supply.supply_facts` of the store,
-    without which the supply_chain component is left out.
+    without which the supply_chain component is left out. Entities in
+    ``keep`` are in the result even at score 0, with every component empty,
+    so that asking about one entity always has an answer of the same shape.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("acme", label="Company", name="Acme")
+    >>> sanction_exposure(g, dt.date(2024, 1, 1))
+    []
+    >>> (e,) = sanction_exposure(g, dt.date(2024, 1, 1), keep=["acme"])
+    >>> e.score, e.components["ofac_50"]["blocked"], e.components["ofac_50"]["upper"]
+    (0.0, False, 0.0)
     """
+    keep = {k for k in keep if k in g}
     blocking = set(blocking_lists)
     listings = _listings(g)
     sdn = {e for e, ls in listings.items() if any(x["list"] == SDN for x in ls)}
@@ -161,7 +193,7 @@ def sanction_exposure(
         ties.setdefault(tie.licensor, []).append(tie.__dict__ | {"role": "licensor"})
     dependence = _dependences(g, supply) if supply is not None else {}
     out = []
-    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties) | set(dependence):
+    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties) | set(dependence) | keep:
         direct = listings.get(entity, [])
         if any(x["list"] in blocking for x in direct):
             d_points = 100.0
@@ -175,13 +207,12 @@ def sanction_exposure(
         score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0) + l_points + s_points)
         components: dict[str, Any] = {
             "direct": direct,
-            "ofac_50": o.as_dict() if o and not o.listed else {"blocked": bool(o), "listed": bool(o)},
-            "bis_affiliates": (a.as_dict() if a and not a.listed else {"blocked": bool(a), "listed": bool(a)})
-            | {"rules": rule_notes},
+            "ofac_50": _rule_component(o),
+            "bis_affiliates": _rule_component(a) | {"rules": rule_notes},
             "licensing": own_ties,
             "supply_chain": dep or {},
         }
-        if score > 0:
+        if score > 0 or entity in keep:
             out.append(Exposure(entity, g.nodes[entity].get("name", entity), score, components))
     out.sort(key=lambda e: (-e.score, e.name.lower()))
     return out

@@ -114,6 +114,9 @@ def simple_paths(
     paths is the one Yen's algorithm finds (``tests/test_analytics.py``
     checks it against networkx's ``shortest_simple_paths``).
     """
+    # A simple path has at most n - 1 hops; beyond that each length is one more empty search
+    # (--max-hops 1000000000 ran for minutes on a five-node graph).
+    max_hops = min(max_hops, top.n - 1)
     indptr, neighbour, _ = top.csr(directed, types)
     back_ptr, back, _ = top.reverse_csr(types) if directed else (indptr, neighbour, None)
     to_target = bfs_distances(back_ptr, back, target, max_hops)

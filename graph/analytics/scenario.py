@@ -12,7 +12,11 @@ A scenario is a named JSON file::
      ]}
 
 Added facts are validated against the schema like an import (labels, types,
-ends, dates, shares) and cite the scenario itself as their source. A control is
+ends, dates, finite numbers in range, no key repeated in an object) and cite
+the scenario itself as their source; problems name the file, the line and the
+change. ``add`` and ``add_node`` only add: a node or relationship that is
+already there is refused rather than silently replaced (``remove`` it first to
+change it). A control is
 added the same way: ``add_node`` an ``ExportControl`` (with ``rule``,
 ``effective``, ...) and ``add`` its ``TARGETS``. :func:`compare` computes
 exposure with and without the scenario and reports who changes and why.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +37,7 @@ import networkx as nx
 from graph.analytics.exposure import Exposure, sanction_exposure
 from graph.analytics.supply import SupplyFacts
 from graph.errors import Problem, ValidationError
+from graph.importer import loads
 from graph.model import edge_id
 from graph.schema import load_schema
 
@@ -43,6 +49,7 @@ class Scenario:
     name: str
     changes: list[dict[str, Any]]
     path: str = ""
+    lines: list[int] = field(default_factory=list)  # the line each change starts on, when read from a file
 
     @property
     def source_id(self) -> str:
@@ -53,10 +60,49 @@ def load_scenario(path: Path) -> Scenario:
     """Read a scenario file; raise :class:`ValidationError` naming the file and the change."""
     where = str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+        doc = loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError([Problem(where, exc.lineno, f"broken JSON: {exc.msg} at column {exc.colno}")]) from exc
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and DuplicateKey are ValueErrors
         raise ValidationError([Problem(where, 0, f"cannot read the scenario: {exc}")]) from exc
-    return scenario_from_dict(doc, where)
+    scenario = scenario_from_dict(doc, where)
+    scenario.lines = _change_lines(text)
+    return scenario
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, i: int) -> int:
+    """The index of the first non-blank character at or after ``i``."""
+    return _WS.match(text, i).end()  # type: ignore[union-attr]  # the pattern matches the empty string
+
+
+def _change_lines(text: str) -> list[int]:
+    """The line on which each element of the top-level ``changes`` array starts, for messages.
+
+    ``text`` has already parsed as a scenario, so the walk can trust its shape.
+    """
+    decoder = json.JSONDecoder()
+    i = _skip(text, 0) + 1  # past "{"
+    while text[i := _skip(text, i)] != "}":
+        key, i = decoder.raw_decode(text, i)
+        i = _skip(text, _skip(text, i) + 1)  # past ":"
+        if key != "changes":
+            _, i = decoder.raw_decode(text, i)
+        else:
+            lines = []
+            i += 1  # past "["
+            while text[i := _skip(text, i)] != "]":
+                lines.append(text.count("\n", 0, i) + 1)
+                _, i = decoder.raw_decode(text, i)
+                i = _skip(text, i)
+                i += text[i] == ","
+            return lines
+        i = _skip(text, i)
+        i += text[i] == ","
+    return []
 
 
 def scenario_from_dict(doc: Any, where: str = "scenario") -> Scenario:
@@ -77,7 +123,8 @@ def apply(g: nx.MultiDiGraph, scenario: Scenario, as_of: dt.date | None = None) 
     problems: list[Problem] = []
 
     def bad(i: int, message: str) -> None:
-        problems.append(Problem(scenario.path or scenario.name, 0, f"change {i + 1}: {message}"))
+        line = scenario.lines[i] if i < len(scenario.lines) else 0
+        problems.append(Problem(scenario.path or scenario.name, line, f"change {i + 1}: {message}"))
 
     for i, change in enumerate(scenario.changes):
         op = change.get("op") if isinstance(change, dict) else None
@@ -90,7 +137,14 @@ def apply(g: nx.MultiDiGraph, scenario: Scenario, as_of: dt.date | None = None) 
             props, errs = schema.check_node_props(label, {**body, "sources": [scenario.source_id]})
             for e in errs:
                 bad(i, e)
-            if not errs:
+            if not errs and props["id"] in out:
+                there = out.nodes[props["id"]]
+                bad(
+                    i,
+                    f"node {props['id']!r} already exists ({there.get('label')} {there.get('name')!r}); "
+                    "add_node only adds new nodes: remove it first to replace it",
+                )
+            elif not errs:
                 out.add_node(props["id"], **{**props, "label": label, "hypothetical": True})
         elif op == "add":
             rel_type, start, end = body.pop("type", None), body.pop("start", None), body.pop("end", None)
@@ -109,6 +163,13 @@ def apply(g: nx.MultiDiGraph, scenario: Scenario, as_of: dt.date | None = None) 
             for e in errs:
                 bad(i, e)
             if errs:
+                continue
+            if out.has_edge(start, end, key=props["id"]):
+                bad(
+                    i,
+                    f"relationship {props['id']!r} ({rel_type} from {start!r} to {end!r}) already exists; "
+                    "add only adds new facts: remove it first to replace it",
+                )
                 continue
             vf, vt = props.get("valid_from"), props.get("valid_to")
             if as_of is None or ((vf is None or vf <= as_of) and (vt is None or vt >= as_of)):

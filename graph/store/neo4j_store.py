@@ -9,6 +9,8 @@ would write, with the driver's per-transaction timeout and a row cap.
 
 from __future__ import annotations
 
+import logging
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -61,7 +63,28 @@ class Neo4jStore(GraphStore):
         super().__init__(schema, limits)
         self.uri, self.database = uri, database
         self._user, self._password = user, password
+        # The driver takes other schemes (http:// needs a module we do not ship: a traceback) and reads
+        # malformed URIs in its own ways: check the URI first, and name what was given without credentials.
+        schemes = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
         try:
+            parts = urllib.parse.urlsplit(uri)
+            port_ok = parts.port is None or parts.port > 0  # .port raises ValueError when not a number 0-65535
+        except ValueError:
+            parts, port_ok = None, False
+        if parts is None or parts.scheme not in schemes or not parts.hostname or not port_ok:
+            raise StoreError(
+                f"{redact(uri)!r} is not a Neo4j URI: use one of the schemes {', '.join(schemes)} with a host "
+                "and an optional port, e.g. bolt://127.0.0.1:7687 (check NEO4J_URI or --neo4j)"
+            )
+        if parts.username is not None:
+            raise StoreError(
+                f"the Neo4j URI {redact(uri)!r} carries credentials; give them in NEO4J_USER and NEO4J_PASSWORD"
+            )
+        log = logging.getLogger("neo4j")
+        level = log.level
+        try:
+            # The driver logs routing failures as well as raising them; the raise is the one line to show.
+            log.setLevel(logging.CRITICAL)
             self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5.0)
             self._driver.verify_connectivity()
         except nex.AuthError as exc:
@@ -73,6 +96,8 @@ class Neo4jStore(GraphStore):
                 f"cannot reach Neo4j at {redact(uri)} ({type(exc).__name__}); start it "
                 "(`python tools/neo4j/server.py start`) or check NEO4J_URI"
             ) from exc
+        finally:
+            log.setLevel(level)
         self._schema_ready = False
 
     def describe(self) -> str:

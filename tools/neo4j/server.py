@@ -4,9 +4,16 @@
     python tools/neo4j/server.py stop
     python tools/neo4j/server.py status
 
-The server keeps its files under ``var/neo4j/`` (git-ignored). Its settings
+The server keeps its files under ``var/neo4j/`` (git-ignored; another folder
+with ``TECHGEO_NEO4J_VAR``, the jars stay in ``var/neo4j/lib``). Its settings
 (port 17687, user neo4j, password ``techgeo-test``) can be changed with
 ``TECHGEO_NEO4J_PORT`` and ``TECHGEO_NEO4J_PASSWORD``.
+
+The password reaches the server on its standard input, never on its command
+line or in its environment (both are readable in ``/proc`` and, for the
+command line, in ``ps``), and is never printed. The server refuses
+``LOAD CSV`` from ``file:`` URLs and loads only the procedures in
+``Launcher.java``'s allowlist.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-VAR = ROOT / "var" / "neo4j"
-LIB = VAR / "lib"
+VAR = Path(os.environ.get("TECHGEO_NEO4J_VAR") or ROOT / "var" / "neo4j")
+LIB = ROOT / "var" / "neo4j" / "lib"
 PORT = int(os.environ.get("TECHGEO_NEO4J_PORT", "17687"))
 PASSWORD = os.environ.get("TECHGEO_NEO4J_PASSWORD", "techgeo-test")
 URI = f"bolt://127.0.0.1:{PORT}"
@@ -68,23 +75,21 @@ def start(timeout: float = 180.0) -> str:
         return URI
     fetch()
     VAR.mkdir(parents=True, exist_ok=True)
+    # The server's environment is ours without the passwords: /proc/PID/environ would show them.
+    env = {k: v for k, v in os.environ.items() if k not in ("TECHGEO_NEO4J_PASSWORD", "NEO4J_PASSWORD")}
     # A fresh log per start: READY must come from this server, after its password is set.
     with open(VAR / "server.log", "wb") as log:
         proc = subprocess.Popen(
-            [
-                "java",
-                *JVM_FLAGS,
-                "-cp",
-                f"{LIB}/*",
-                str(HERE / "Launcher.java"),
-                str(VAR / "home"),
-                str(PORT),
-                PASSWORD,
-            ],
+            ["java", *JVM_FLAGS, "-cp", f"{LIB}/*", str(HERE / "Launcher.java"), str(VAR / "home"), str(PORT)],
+            stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=env,
             start_new_session=True,
         )
+    assert proc.stdin is not None
+    proc.stdin.write(PASSWORD.encode("utf-8") + b"\n")  # read once by Launcher.java, then closed
+    proc.stdin.close()
     (VAR / "server.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,7 +123,8 @@ def main() -> None:
     cmd = sys.argv[1] if len(sys.argv) > 1 else "status"
     if cmd == "start":
         print(start())
-        print(f"export NEO4J_URI={URI} NEO4J_USER=neo4j NEO4J_PASSWORD={PASSWORD}")
+        print(f"export NEO4J_URI={URI} NEO4J_USER=neo4j")
+        print("and NEO4J_PASSWORD=<the one in TECHGEO_NEO4J_PASSWORD, default techgeo-test>")
     elif cmd == "stop":
         stop()
     elif cmd == "status":
