@@ -52,6 +52,7 @@ class EmbeddedStore(GraphStore):
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._lock = threading.Lock()
+        self._write_lock_depth = 0  # > 0 while this object holds ``<store>.lock`` (see locked())
 
     # -- connection ---------------------------------------------------------------
     def describe(self) -> str:
@@ -209,12 +210,37 @@ class EmbeddedStore(GraphStore):
 
     # -- writes -------------------------------------------------------------------------
     @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's write lock, ``<store>.lock``, for validation and the write that follows.
+
+        Another writer (another import, a build) waits until the block ends, so
+        the ids a validation finds in the store are still the store's when the
+        batch is written: two imports at once cannot put one id under two
+        labels. Reentrant for this store object; :meth:`write` takes it too.
+        On taking it, the read handle is dropped: a writer may have swapped in
+        a new file meanwhile.
+        """
+        if self._write_lock_depth:
+            self._write_lock_depth += 1
+            try:
+                yield
+            finally:
+                self._write_lock_depth -= 1
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._write_lock_depth = 1
+            try:
+                self.close()
+                yield
+            finally:
+                self._write_lock_depth = 0
+
+    @contextmanager
     def _private_copy(self, fresh: bool) -> Iterator[ladybug.Connection]:
         """Yield a writable connection to a copy of the store; swap it in on success."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.locked():
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             _remove(tmp)
             if not fresh and self.path.is_file():

@@ -2,13 +2,16 @@
 
 Writes run in one explicit transaction, so a failed import or build leaves the
 graph as it was; a bulk write too large for one transaction is written in
-committed chunks by parallel sessions, and says so if it fails. Reads run in
+committed chunks by parallel sessions, and says so if it fails. Every node
+also carries the label :data:`graph.schema.ENTITY`, whose constraint keeps an
+id unique across labels even when two imports run at once. Reads run in
 read transactions, after an ``EXPLAIN`` that refuses any query whose plan
 would write, with the driver's per-transaction timeout and a row cap.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,7 +31,7 @@ from graph.errors import (
     WriteRefused,
 )
 from graph.model import Batch
-from graph.schema import Schema
+from graph.schema import ENTITY, Schema
 from graph.store.base import GraphStore, QueryResult, WriteResult, clean, refuse_unsafe
 
 BATCH = 10_000
@@ -36,6 +39,10 @@ EMPTY_CHECK_FROM = 1_000  # ids in a labels_of lookup from which an empty databa
 WRITERS = 3  # concurrent chunk writers for bulk imports (one server, two or more cores)
 # Up to this many rows a write is one transaction; the test server's 4 GiB heap holds it.
 ATOMIC_ROWS = 250_000
+
+
+# "Node(12) already exists with label `Entity` and property `id` = 'x'": the id two labels claimed.
+_ENTITY_CLASH = re.compile(r"label `" + ENTITY + r"` and property `id` = ('.*')")
 
 
 def redact(uri: str) -> str:
@@ -78,11 +85,29 @@ class Neo4jStore(GraphStore):
         return True
 
     def _ensure_schema(self) -> None:
-        if not self._schema_ready:
+        """Before the first write: constraints and indexes, and the shared label on nodes written
+        before it existed."""
+        if self._schema_ready:
+            return
+        try:
             with self._driver.session(database=self.database) as s:
                 for ddl in self.schema.neo4j_ddl():
                     s.run(ddl).consume()
-            self._schema_ready = True
+                # The count store answers both counts without a scan; only an older database differs.
+                entities = s.run("MATCH (n:" + ENTITY + ") RETURN count(n) AS n").single(strict=True)["n"]
+                labelled = sum(
+                    s.run("MATCH (n:" + label + ") RETURN count(n) AS n").single(strict=True)["n"]
+                    for label in self.schema.labels
+                )
+                if entities != labelled:
+                    for label in self.schema.labels:
+                        s.run(
+                            "MATCH (n:" + label + ") WHERE NOT n:" + ENTITY + " "
+                            "CALL (n) { SET n:" + ENTITY + " } IN TRANSACTIONS OF 10000 ROWS"
+                        ).consume()
+        except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
+            raise StoreError(f"cannot prepare Neo4j at {redact(self.uri)} for writing: {self._reason(exc)}") from exc
+        self._schema_ready = True
 
     # -- reads ----------------------------------------------------------------------
     def query(
@@ -207,7 +232,15 @@ class Neo4jStore(GraphStore):
         return result
 
     def _reason(self, exc: nex.Neo4jError | nex.ServiceUnavailable) -> str:
-        return exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
+        if not isinstance(exc, nex.Neo4jError):
+            return f"lost the connection to {redact(self.uri)}"
+        clash = _ENTITY_CLASH.search(exc.message or "")
+        if exc.code == "Neo.ClientError.Schema.ConstraintValidationFailed" and clash:
+            return (
+                f"node id {clash.group(1)} is already in the graph under another label "
+                "(another import wrote it meanwhile), and an id names one entity"
+            )
+        return " ".join((exc.message or exc.code or "").split())
 
     def _write_chunked(self, batch: Batch, replace: bool, result: WriteResult) -> WriteResult:
         """A bulk write in committed chunks, several at once, each retried by the driver if it deadlocks.
@@ -289,7 +322,8 @@ def _statements(
 
     Into an empty label or type (a first import, a build) plain ``CREATE``
     is used: validation already ruled out duplicate ids, and it skips the
-    lookups and the eager delete that an upsert needs.
+    lookups and the eager delete that an upsert needs. Every node gets the
+    shared label :data:`ENTITY` too.
     """
 
     def nodes_done(summary: neo4j.ResultSummary, n: int) -> None:
@@ -308,9 +342,12 @@ def _statements(
     for label, table in nodes.items():
         props = _props(table)
         verb = (
-            "CREATE (n:" + label + " " + props + ")"
+            "CREATE (n:" + label + ":" + ENTITY + " " + props + ")"
             if label in empty
-            else ("MERGE (n:" + label + " {id: row[" + str(table.column_names.index("id")) + "]}) SET n += " + props)
+            else (
+                "MERGE (n:" + label + " {id: row[" + str(table.column_names.index("id")) + "]}) "
+                "SET n:" + ENTITY + ", n += " + props
+            )
         )
         yield "UNWIND $rows AS row " + verb, _rows(table), nodes_done, False
     for (rel_type, a, b), table in edges.items():
@@ -400,7 +437,7 @@ def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:
 def _value(v: Any) -> Any:
     """Turn driver graph objects into the same plain dicts the embedded store returns."""
     if isinstance(v, neo4j.graph.Node):
-        return {"_label": next(iter(v.labels), ""), **clean(dict(v))}
+        return {"_label": next(iter(v.labels - {ENTITY}), ""), **clean(dict(v))}
     if isinstance(v, neo4j.graph.Relationship):
         return {"_type": v.type, **clean(dict(v)), "_start": v.start_node.get("id"), "_end": v.end_node.get("id")}
     if isinstance(v, neo4j.graph.Path):
