@@ -1,21 +1,34 @@
-"""Writes under stress, on real stores: two imports at once.
+"""Writes under stress, on real stores: two imports at once, a bulk write killed or failing mid-way.
 
 Each ends in one line, and the graph stays as it was (or the next write puts it back)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 
+import pytest
+
+from graph.errors import StoreError
+from graph.model import validate
 from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
 from tests.conftest import (
+    ROOT,
+    _neo4j_store,
     company,
+    dump,
+    edge,
+    poison_neo4j_edges,
     source,
     write_records,
 )
@@ -124,3 +137,104 @@ def test_the_shared_label_is_never_an_entitys_label(store: GraphStore) -> None:
     if store.kind == "neo4j":
         # Every node carries it, for the one constraint that keeps ids unique across labels.
         assert store.query("MATCH (n:Entity) RETURN count(n)").rows == [[2]]
+
+
+# -- a bulk write in committed chunks (Neo4j) ------------------------------------------------
+
+
+@pytest.fixture
+def neo4j_store(neo4j_uri: str) -> Iterator[GraphStore]:
+    s = _neo4j_store(neo4j_uri)
+    yield s
+    s.close()
+
+
+def bookkeeping(store: GraphStore) -> int:
+    return sum(
+        store.query("MATCH (n:" + lab + ") RETURN count(n)").rows[0][0] for lab in ("ImportBatch", "ImportChunk")
+    )
+
+
+def test_failed_bulk_write_counts_what_it_committed_and_removes_it(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks running beside the failing one commit too: the message counts them, and all are removed."""
+    import graph.store.neo4j_store as mod
+
+    store = neo4j_store
+    write_records(store, [source(), company("a"), company("b")], [edge("OWNS", "a", "b", share=10.0)])
+    before = dump(store)
+    monkeypatch.setattr(mod, "ATOMIC_ROWS", 20)
+    monkeypatch.setattr(mod, "BATCH", 7)
+    nodes = [source(), *(company(f"c{i}", f"Company {i}") for i in range(60))]
+    edges = [edge("OWNS", f"c{i}", f"c{i % 3}", share=float(i % 50)) for i in range(3, 60)]
+    edges += [edge("SUPPLIES", f"c{i}", f"c{(i * 7) % 60}") for i in range(60) if (i * 7) % 60 != i]
+    batch = validate(nodes, edges, store.labels_of)
+    poison_neo4j_edges(monkeypatch)  # the last chunk of each relationship statement fails in the server
+    with pytest.raises(StoreError) as failed:
+        store.write(batch)
+    message = str(failed.value)
+    found = re.search(r"failed after (\d+) of (\d+) rows had been committed in (\d+) chunks", message)
+    assert found, message
+    committed, total = int(found.group(1)), int(found.group(2))
+    assert total == len(nodes) + len(edges) and 0 < committed < total
+    # Source existed: its row is an update, and the graph keeps the (same) values written.
+    removed = re.search(r"the (\d+) rows it created were removed", message)
+    assert removed and int(removed.group(1)) == committed - 1, message
+    assert dump(store) == before and bookkeeping(store) == 0
+
+
+KILLED_IMPORT = """
+import sys, time
+import graph.store.neo4j_store as mod
+mod.ATOMIC_ROWS, mod.BATCH, mod.WRITERS = 50, 10, 1
+chunks = mod._chunks
+def slow(rows):
+    for chunk in chunks(rows):
+        time.sleep(0.2)  # a slow server: the test kills this process between two chunks
+        yield chunk
+mod._chunks = slow
+from graph.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+BULK_COMPANIES = "MATCH (n:Company) WHERE n.id STARTS WITH 'bulk-' RETURN count(n)"
+
+
+def test_killed_bulk_import_is_undone_by_the_next_write(
+    neo4j_store: GraphStore, neo4j_uri: str, tmp_path: Path
+) -> None:
+    store = neo4j_store
+    assert run("import", str(MINI), "--neo4j", neo4j_uri).returncode == 0
+    before = dump(store)
+    d = import_dir_of(
+        tmp_path,
+        "bulk",
+        [
+            f'{{"id": "bulk-{i}", "label": "Company", "name": "Bulk {i}", "sources": ["src-fr-2019-10616"]}}'
+            for i in range(200)
+        ],
+        [
+            f'{{"type": "HEADQUARTERED_IN", "start": "bulk-{i}", "end": "CHN", "sources": ["src-fr-2019-10616"]}}'
+            for i in range(200)
+        ],
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_IMPORT, "import", str(d), "--neo4j", neo4j_uri],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while store.query(BULK_COMPANIES).rows[0][0] < 50:
+            assert child.poll() is None and time.monotonic() < deadline, "the import ended before it was killed"
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert store.query(BULK_COMPANIES).rows[0][0] >= 50  # what the killed import committed is in the graph...
+    res = run("import", str(MINI), "--neo4j", neo4j_uri)
+    assert res.returncode == 0, res.stderr
+    assert dump(store) == before and bookkeeping(store) == 0  # ...until the next write removes it
