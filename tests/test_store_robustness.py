@@ -1,10 +1,12 @@
-"""Writes under stress, on real stores: two imports at once, a bulk write killed or failing mid-way.
+"""Writes under stress, on real stores: two imports at once, a bulk write killed or failing mid-way,
+a store folder that cannot be written, a full disk, a corrupt file, a build killed mid-write.
 
 Each ends in one line, and the graph stays as it was (or the next write puts it back)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import shutil
 import signal
@@ -24,10 +26,12 @@ from graph.store.base import GraphStore
 from graph.store.embedded import EmbeddedStore
 from tests.conftest import (
     ROOT,
+    SHARED_DATA,
     _neo4j_store,
     company,
     dump,
     edge,
+    need,
     poison_neo4j_edges,
     source,
     write_records,
@@ -238,3 +242,156 @@ def test_killed_bulk_import_is_undone_by_the_next_write(
     res = run("import", str(MINI), "--neo4j", neo4j_uri)
     assert res.returncode == 0, res.stderr
     assert dump(store) == before and bookkeeping(store) == 0  # ...until the next write removes it
+
+
+# -- the embedded store's files ----------------------------------------------------------------
+
+
+def without_root_privileges() -> list[str]:
+    """A command prefix under which file modes bind: as root, without the capabilities that let root
+    read and write anything (chmod alone does not stop root)."""
+    if os.geteuid() != 0:
+        return []
+    need(shutil.which("setpriv") is not None, "setpriv (util-linux) is needed to run a command without root's powers")
+    return ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+
+
+def run_as_user(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*without_root_privileges(), sys.executable, "-m", "graph", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_store_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    line = one_line(run("import", str(MINI), "--store", str(tmp_path / "a-file" / "g.lbdb")))
+    assert f"cannot write the graph at {tmp_path / 'a-file' / 'g.lbdb'}" in line and "folder you can write" in line
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    try:
+        line = one_line(run_as_user("import", str(MINI), "--store", str(read_only / "g.lbdb")))
+        assert "cannot write the graph at" in line and "Permission denied" in line, line
+    finally:
+        read_only.chmod(0o755)
+    assert list(read_only.iterdir()) == []
+
+
+def test_unreadable_import_folder_is_one_line(tmp_path: Path) -> None:
+    d = tmp_path / "import"
+    shutil.copytree(MINI, d)
+    d.chmod(0o000)
+    try:
+        line = one_line(run_as_user("import", str(d), "--store", str(tmp_path / "g.lbdb")))
+    finally:
+        d.chmod(0o755)
+    assert str(d) in line and "Permission denied" in line, line
+    assert not (tmp_path / "g.lbdb").exists()
+
+
+LIMITED = """
+import resource, signal, sys
+# A file size limit stands in for a full disk: writes past it fail with EFBIG instead of the signal.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from graph.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_limited(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", LIMITED, str(limit), *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def leftovers(path: Path) -> list[Path]:
+    return sorted(path.parent.glob("." + path.name + ".*"))
+
+
+def test_full_disk_frees_the_partial_copy(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    assert run("import", str(MINI), "--store", str(db)).returncode == 0
+    before = dump(EmbeddedStore(db))
+    more = import_dir_of(
+        tmp_path, "more", ['{"id": "newco", "label": "Company", "name": "New", "sources": ["src-fr-2019-10616"]}']
+    )
+    # The copy of the store stops at the limit.
+    line = one_line(run_limited(db.stat().st_size // 2, "import", str(more), "--store", str(db)))
+    assert line == f"error: disk full at {db} (File too large); freed the partial copy; nothing was written"
+    assert leftovers(db) == [] and dump(EmbeddedStore(db)) == before
+    # LadybugDB itself runs out of room writing a new store.
+    fresh = tmp_path / "fresh" / "g.lbdb"
+    line = one_line(run_limited(150_000, "import", str(MINI), "--store", str(fresh)))
+    assert "freed the partial copy; nothing was written" in line, line
+    assert not fresh.exists() and all(p.stat().st_size == 0 for p in leftovers(fresh))  # at most empty lock files
+    assert run("import", str(MINI), "--store", str(fresh)).returncode == 0
+    assert leftovers(fresh) == [] and dump(EmbeddedStore(fresh)) == before
+
+
+@pytest.mark.parametrize("damage", ["truncated", "cut to one page", "empty", "not a graph"])
+def test_corrupt_store_file_says_rebuild(tmp_path: Path, damage: str) -> None:
+    db = tmp_path / "g.lbdb"
+    assert run("import", str(MINI), "--store", str(db)).returncode == 0
+    data = db.read_bytes()
+    db.write_bytes(
+        {
+            "truncated": data[: len(data) // 2],
+            "cut to one page": data[:4096],
+            "empty": b"",
+            "not a graph": b"id,name\nhuawei,Huawei\n" * 200,
+        }[damage]
+    )
+    for args in (("stats",), ("import", str(MINI))):
+        line = one_line(run(*args, "--store", str(db)))
+        assert line.startswith(f"error: {db} is not a readable LadybugDB graph (") and line.endswith(
+            "); rebuild it with `python -m graph build`"
+        ), line
+    assert leftovers(db) == []
+
+
+SLOW_BUILD = """
+import sys, time
+import graph.store.embedded as mod
+write_edges = mod._write_edges
+def slow(*args):
+    time.sleep(120)  # a slow disk: the test kills this build while it writes
+    return write_edges(*args)
+mod._write_edges = slow
+from graph.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_build_leftovers_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    need((SHARED_DATA / "bri-gfdc").is_dir(), f"the GFDC workbook is not under {SHARED_DATA}")
+    db = tmp_path / "g.lbdb"
+    assert run("import", str(MINI), "--store", str(db)).returncode == 0
+    before = dump(EmbeddedStore(db))
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, "build", "--store", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    copy = tmp_path / f".g.lbdb.{child.pid}.tmp"
+    try:
+        deadline = time.monotonic() + 120
+        # Nodes are in once the private copy has grown past its empty size; edges wait.
+        while not (copy.exists() and copy.stat().st_size > 0):
+            assert child.poll() is None and time.monotonic() < deadline, "the build ended before it was killed"
+            time.sleep(0.05)
+        time.sleep(1.0)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert copy in leftovers(db)  # the killed build's copy (and LadybugDB's files beside it) stay behind...
+    assert dump(EmbeddedStore(db)) == before  # ...while the old graph serves
+    res = run("import", str(MINI), "--store", str(db))
+    assert res.returncode == 0, res.stderr
+    assert leftovers(db) == [] and dump(EmbeddedStore(db)) == before
