@@ -557,6 +557,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # A file or folder the command was pointed at cannot be read (an unreadable import DIR, say):
+        # the OS's own words name it. Stores turn their own write failures into GraphErrors.
+        where = exc.filename if exc.filename is not None else "a file"
+        print(f"error: cannot access {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -148,7 +148,8 @@ def read_dir(directory: Path) -> tuple[list[NodeRecord], list[EdgeRecord]]:
 def import_dir(store: GraphStore, directory: Path) -> tuple[Batch, WriteResult]:
     """Validate DIR against the schema and the store, then write it in one atomic step."""
     _check_dir(directory)
-    with paused_gc():
+    # The lock covers validation too: the ids found in the store must still be its ids at the write.
+    with paused_gc(), store.locked():
         batch: Batch | None = None
         size = sum((directory / f).stat().st_size for f in ("nodes.jsonl", "edges.jsonl"))
         if size >= columnar.MIN_BYTES:

@@ -28,6 +28,9 @@ import yaml
 from graph.errors import SchemaError
 
 SCHEMA_FILE = Path(__file__).with_name("schema.yaml")
+# In Neo4j every node also carries this label, whose one uniqueness constraint makes an id unique
+# across labels in the database itself. It is never an entity's label, and no schema label may take it.
+ENTITY = "Entity"
 TYPES = ("string", "string[]", "int", "float", "bool", "date")
 _LADYBUG_TYPES = {
     "string": "STRING",
@@ -261,8 +264,9 @@ class Schema:
         return out
 
     def neo4j_ddl(self) -> list[str]:
-        """Constraints and indexes in Neo4j: a unique key per label, an index per relationship id."""
-        out = []
+        """Constraints and indexes in Neo4j: a unique key per label, an index per relationship id,
+        and ids unique across labels through the shared label :data:`ENTITY`."""
+        out = [f"CREATE CONSTRAINT {ENTITY.lower()}_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE"]
         for spec in self.labels.values():
             out.append(
                 f"CREATE CONSTRAINT {spec.name.lower()}_id IF NOT EXISTS FOR (n:{spec.name}) REQUIRE n.id IS UNIQUE"
@@ -349,6 +353,8 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
     for name, body in raw["labels"].items():
         if not _LABEL_NAME.match(name):
             raise SchemaError(f"label {name!r} must be CamelCase letters")
+        if name == ENTITY:
+            raise SchemaError(f"label {name!r} is reserved: in Neo4j every node carries it")
         props = dict(node_common)
         for pname, praw in (body.get("properties") or {}).items():
             if pname in props:

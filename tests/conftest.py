@@ -81,7 +81,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 def write_records(store: GraphStore, nodes: list[NodeRecord], edges: list[EdgeRecord]) -> None:
     """Validate and write records, as the importer does."""
-    store.write(validate(nodes, edges, store.labels_of))
+    with store.locked():
+        store.write(validate(nodes, edges, store.labels_of))
 
 
 def source(sid: str = "src-test") -> NodeRecord:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -166,6 +167,19 @@ class GraphStore(ABC):
         for runner in runners.values():
             runner.close()
         self._close()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Keep other writers out while a batch is validated against the store and written.
+
+        Validation asks the store which ids exist (:meth:`labels_of`); without
+        the lock, two imports at once could each find an id free and write it
+        under two labels. Use it around ``validate(..., store.labels_of)`` and
+        :meth:`write`. The embedded store holds its file lock; Neo4j needs no
+        lock here, as its constraint on :data:`graph.schema.ENTITY` refuses the
+        second label at commit.
+        """
+        yield
 
     # -- shared logic ------------------------------------------------------------
     def query(

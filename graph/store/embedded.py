@@ -13,8 +13,11 @@ two orders of magnitude slower in LadybugDB.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
+import glob
 import os
+import re
 import shutil
 import threading
 from collections import defaultdict
@@ -48,6 +51,7 @@ class EmbeddedStore(GraphStore):
         self._db: ladybug.Database | None = None
         self._conn: ladybug.Connection | None = None
         self._lock = threading.Lock()
+        self._write_lock_depth = 0  # > 0 while this object holds ``<store>.lock`` (see locked())
 
     # -- connection ---------------------------------------------------------------
     def describe(self) -> str:
@@ -62,11 +66,7 @@ class EmbeddedStore(GraphStore):
                 raise StoreUnavailable(
                     f"no graph at {self.path}; run `python -m graph build` (or `python -m graph import DIR`) first"
                 )
-            try:
-                self._db = ladybug.Database(str(self.path), read_only=True)
-                self._conn = ladybug.Connection(self._db)
-            except RuntimeError as exc:
-                raise StoreUnavailable(f"cannot open the graph at {self.path}: {exc}") from exc
+            self._db, self._conn = _open_read_only(self.path, [*self.schema.labels, *self.schema.relationships])
         return self._conn
 
     def _close(self) -> None:
@@ -178,31 +178,97 @@ class EmbeddedStore(GraphStore):
 
     # -- writes -------------------------------------------------------------------------
     @contextmanager
-    def _private_copy(self, fresh: bool) -> Iterator[ladybug.Connection]:
-        """Yield a writable connection to a copy of the store; swap it in on success."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def locked(self) -> Iterator[None]:
+        """Hold the store's write lock, ``<store>.lock``, for validation and the write that follows.
+
+        Another writer (another import, a build) waits until the block ends, so
+        the ids a validation finds in the store are still the store's when the
+        batch is written: two imports at once cannot put one id under two
+        labels. Reentrant for this store object; :meth:`write` takes it too.
+        On taking it, the read handle is dropped (a writer may have swapped in
+        a new file meanwhile) and leftovers of killed writers are removed.
+        """
+        if self._write_lock_depth:
+            self._write_lock_depth += 1
+            try:
+                yield
+            finally:
+                self._write_lock_depth -= 1
+            return
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "w") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "w")  # noqa: SIM115 - held across the yield below
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot write the graph at {self.path}: {_reason(exc)}; choose a --store in a folder you can write"
+            ) from exc
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            self._write_lock_depth = 1
+            try:
+                self._close()  # another process may have swapped in a new file
+                self._remove_leftovers()
+                yield
+            finally:
+                self._write_lock_depth = 0
+
+    def _remove_leftovers(self) -> None:
+        """Remove the private copies (and LadybugDB's files beside them) of writers that died.
+
+        Only called with the write lock held, so no live writer of this store
+        is mid-copy; the pid check is a second fence for a folder shared with
+        another machine, where the lock may not reach.
+        """
+        prefix = f".{self.path.name}."
+        for leftover in self.path.parent.glob(glob.escape(prefix) + "*.tmp*"):
+            pid, sep, rest = leftover.name[len(prefix) :].partition(".tmp")
+            if sep and pid.isdigit() and (not rest or rest.startswith(".")) and not _alive(int(pid)):
+                with suppress(FileNotFoundError):
+                    leftover.unlink()
+
+    @contextmanager
+    def _private_copy(self, fresh: bool) -> Iterator[ladybug.Connection]:
+        """Yield a writable connection to a copy of the store; swap it in on success.
+
+        On any failure the copy and every file LadybugDB made beside it are
+        removed, so a full disk gets its room back.
+        """
+        with self.locked():
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             _remove(tmp)
-            if not fresh and self.path.is_file():
-                shutil.copyfile(self.path, tmp)
-            db = ladybug.Database(str(tmp))
-            conn = ladybug.Connection(db)
+            db: ladybug.Database | None = None
+            conn: ladybug.Connection | None = None
             try:
+                if not fresh and self.path.is_file():
+                    shutil.copyfile(self.path, tmp)
+                db = ladybug.Database(str(tmp))
+                conn = ladybug.Connection(db)
                 for ddl in self.schema.ladybug_ddl():
                     conn.execute(ddl)
                 yield conn
                 conn.close()
                 db.close()
-            except BaseException:
-                conn.close()
-                db.close()
+                self._close()  # drop the read handle on the old file before the swap
+                os.replace(tmp, self.path)
+            except BaseException as exc:
+                for handle in (conn, db):
+                    if handle is not None:
+                        with suppress(Exception):
+                            handle.close()
+                # LadybugDB may recreate its empty checkpoint lock files when the traceback lets go of
+                # its handles; the next write removes those (see _remove_leftovers).
                 _remove(tmp)
+                if _no_room(exc):
+                    raise StoreError(
+                        f"disk full at {self.path} ({_reason(exc)}); freed the partial copy; nothing was written"
+                    ) from exc
+                if isinstance(exc, OSError) or (isinstance(exc, RuntimeError) and _IO_FAILURE.search(str(exc))):
+                    raise StoreError(
+                        f"cannot write the graph at {self.path} ({_reason(exc)}); freed the partial copy; "
+                        "nothing was written"
+                    ) from exc
                 raise
-            self._close()  # drop the read handle on the old file before the swap
-            os.replace(tmp, self.path)
             _remove(self.path.with_name(self.path.name + ".wal"))
 
     def create(self) -> None:
@@ -253,9 +319,48 @@ class EmbeddedStore(GraphStore):
 
 
 def _remove(path: Path) -> None:
-    for p in (path, path.with_name(path.name + ".wal")):
+    """Remove a database file and what LadybugDB keeps beside it (``.wal``, ``.shadow``, checkpoint locks)."""
+    for p in (path, *path.parent.glob(glob.escape(path.name) + ".*")):
         with suppress(FileNotFoundError):
             p.unlink()
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (it may belong to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _no_room(exc: BaseException) -> bool:
+    """Whether a write failed for want of room: a full disk, a quota, a file size limit."""
+    if isinstance(exc, OSError):
+        return exc.errno in _NO_ROOM
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(os.strerror(e) in text for e in _NO_ROOM)
+
+
+# LadybugDB's words for a failed read or write of its file ("IO exception: Cannot write to file. path: ...").
+_IO_FAILURE = re.compile(r"IO exception: [^.:]*")
+
+
+def _reason(exc: BaseException) -> str:
+    """A few words saying why a file operation failed: the OS's, or the gist of LadybugDB's."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc)
+    for e in _NO_ROOM:
+        if os.strerror(e) in text:
+            return os.strerror(e)
+    io_failure = _IO_FAILURE.search(text)
+    return io_failure.group(0).strip() if io_failure else " ".join(text.split())
 
 
 def _is_empty(conn: ladybug.Connection, pattern: str) -> bool:
@@ -337,3 +442,32 @@ def _clean_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_value(v) for v in value]
     return value
+
+
+def _open_read_only(path: Path, tables: Iterable[str]) -> tuple[ladybug.Database, ladybug.Connection]:
+    """Open the live file read-only, and check it is a graph: LadybugDB's own messages for a
+    corrupt, truncated or foreign file (``std::bad_alloc``, "may be checkpointing, retry", or,
+    for an empty file, "Table Source does not exist" at the first query) do not say what to do."""
+    db: ladybug.Database | None = None
+    try:
+        db = ladybug.Database(str(path), read_only=True)
+        conn = ladybug.Connection(db)
+        found = {row[0] for row in conn.execute("CALL show_tables() RETURN name").get_all()}
+    except (RuntimeError, MemoryError) as exc:  # pybind11 turns std::bad_alloc into MemoryError
+        if db is not None:
+            with suppress(Exception):
+                db.close()
+        reason = " ".join(str(exc).replace("Runtime exception: ", "").split()) or type(exc).__name__
+        raise StoreUnavailable(
+            f"{path} is not a readable LadybugDB graph ({reason}); rebuild it with `python -m graph build`"
+        ) from exc
+    wanted = list(tables)
+    missing = [t for t in wanted if t not in found]
+    if missing:
+        conn.close()
+        db.close()
+        what = "it lacks the tables " + ", ".join(missing) if len(missing) < len(wanted) else "it holds no graph tables"
+        raise StoreUnavailable(
+            f"{path} is not a readable LadybugDB graph ({what}); rebuild it with `python -m graph build`"
+        )
+    return db, conn

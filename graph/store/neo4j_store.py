@@ -2,15 +2,22 @@
 
 Writes run in one explicit transaction, so a failed import or build leaves the
 graph as it was; a bulk write too large for one transaction is written in
-committed chunks by parallel sessions, and says so if it fails. Reads run in
-read transactions, after an ``EXPLAIN`` that refuses any query whose plan
-would write, with the driver's per-transaction timeout and a row cap.
+committed chunks by parallel sessions, each chunk noting in the database the
+ids it created (``:ImportBatch`` and ``:ImportChunk`` nodes), so that what an
+unfinished bulk write created is removed again: at once if it fails, on the
+next write if its process was killed. Every node also carries the label
+:data:`graph.schema.ENTITY`, whose constraint keeps an id unique across labels
+even when two imports run at once. Reads run in read transactions, after an
+``EXPLAIN`` that refuses any query whose plan would write, with the driver's
+per-transaction timeout and a row cap.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -29,7 +36,7 @@ from graph.errors import (
     WriteRefused,
 )
 from graph.model import Batch
-from graph.schema import Schema
+from graph.schema import ENTITY, Schema
 from graph.settings import QueryLimits
 from graph.store.base import GraphStore, WriteResult, clean
 
@@ -38,6 +45,18 @@ EMPTY_CHECK_FROM = 1_000  # ids in a labels_of lookup from which an empty databa
 WRITERS = 3  # concurrent chunk writers for bulk imports (one server, two or more cores)
 # Up to this many rows a write is one transaction; the test server's 4 GiB heap holds it.
 ATOMIC_ROWS = 250_000
+# How long a write waits for the lock an unfinished bulk write's process holds on its :ImportBatch
+# node before taking that process to be alive (a dead process's lock is released by the server).
+ALIVE_PROBE_SECONDS = 1.0
+# The bookkeeping of bulk writes in committed chunks; internal to this store, never entities.
+BOOKKEEPING_DDL = (
+    "CREATE CONSTRAINT import_batch_id IF NOT EXISTS FOR (b:ImportBatch) REQUIRE b.id IS UNIQUE",
+    "CREATE INDEX import_chunk_batch IF NOT EXISTS FOR (c:ImportChunk) ON (c.batch)",
+)
+
+
+# "Node(12) already exists with label `Entity` and property `id` = 'x'": the id two labels claimed.
+_ENTITY_CLASH = re.compile(r"label `" + ENTITY + r"` and property `id` = ('.*')")
 
 
 def redact(uri: str) -> str:
@@ -110,11 +129,92 @@ class Neo4jStore(GraphStore):
         return True
 
     def _ensure_schema(self) -> None:
-        if not self._schema_ready:
+        """Before the first write: constraints and indexes, the shared label on nodes written
+        before it existed, and the removal of what unfinished bulk writes of dead processes created."""
+        if self._schema_ready:
+            return
+        try:
             with self._driver.session(database=self.database) as s:
-                for ddl in self.schema.neo4j_ddl():
+                for ddl in (*self.schema.neo4j_ddl(), *BOOKKEEPING_DDL):
                     s.run(ddl).consume()
-            self._schema_ready = True
+                # The count store answers both counts without a scan; only an older database differs.
+                # Bookkeeping nodes of a running bulk write carry no Entity label, so count labels only.
+                entities = s.run("MATCH (n:" + ENTITY + ") RETURN count(n) AS n").single(strict=True)["n"]
+                labelled = sum(
+                    s.run("MATCH (n:" + label + ") RETURN count(n) AS n").single(strict=True)["n"]
+                    for label in self.schema.labels
+                )
+                if entities != labelled:
+                    for label in self.schema.labels:
+                        s.run(
+                            "MATCH (n:" + label + ") WHERE NOT n:" + ENTITY + " "
+                            "CALL (n) { SET n:" + ENTITY + " } IN TRANSACTIONS OF 10000 ROWS"
+                        ).consume()
+            self._recover()
+        except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
+            raise StoreError(f"cannot prepare Neo4j at {redact(self.uri)} for writing: {self._reason(exc)}") from exc
+        self._schema_ready = True
+
+    # -- bookkeeping of bulk writes in committed chunks -------------------------------
+    def _recover(self) -> None:
+        """Remove what unfinished bulk writes created, unless their process is still writing."""
+        with self._driver.session(database=self.database) as s:
+            batches = [r["id"] for r in s.run("MATCH (b:ImportBatch) RETURN b.id AS id")]
+        for batch_id in batches:
+            if not self._batch_alive(batch_id):
+                self._undo(batch_id)
+
+    def _batch_alive(self, batch_id: str) -> bool:
+        """Whether the process of a bulk write still holds the lock it took on its :ImportBatch node.
+
+        The server releases a transaction's locks when its connection drops, so a
+        killed process's batch is free at once; a live one makes this wait time out.
+        """
+        with self._driver.session(database=self.database) as s:
+            tx = s.begin_transaction(timeout=ALIVE_PROBE_SECONDS)
+            try:
+                tx.run("MATCH (b:ImportBatch {id: $id}) SET b.probed = datetime()", id=batch_id).consume()
+            except (nex.ClientError, nex.TransientError) as exc:
+                if "Timed" in (exc.code or "") or "Terminated" in (exc.code or "") or "LockClient" in (exc.code or ""):
+                    return True
+                raise
+            finally:
+                if tx.closed() is False:
+                    tx.rollback()
+        return False
+
+    def _undo(self, batch_id: str) -> int:
+        """Delete the rows an unfinished bulk write created, chunk by chunk, then its bookkeeping;
+        the number of rows deleted. Each chunk goes in one transaction with its note, so an undo
+        that is itself cut short is finished by the next one."""
+        removed = 0
+        with self._driver.session(database=self.database) as s:
+            notes = s.run(
+                "MATCH (c:ImportChunk {batch: $id}) RETURN elementId(c) AS note, c.label AS label, c.type AS type",
+                id=batch_id,
+            ).data()
+            # Relationships first: a node's DETACH DELETE would otherwise count them for nothing.
+            for note in sorted(notes, key=lambda n: n["label"] is not None):
+                if note["type"] in self.schema.relationships:
+                    query = "MATCH ()-[r:" + note["type"] + "]->() WHERE r.id IN c.ids DELETE r"
+                elif note["label"] in self.schema.labels:
+                    query = "MATCH (n:" + note["label"] + ") WHERE n.id IN c.ids DETACH DELETE n"
+                else:
+                    continue
+                summary = s.execute_write(
+                    lambda tx, q=query, n=note["note"]: tx.run(
+                        "MATCH (c:ImportChunk) WHERE elementId(c) = $note CALL (c) { " + q + " } DELETE c", note=n
+                    ).consume()
+                )
+                removed += summary.counters.nodes_deleted - 1 + summary.counters.relationships_deleted
+            s.execute_write(
+                lambda tx: tx.run(
+                    "MATCH (c:ImportChunk {batch: $id}) DELETE c WITH count(*) AS done "
+                    "MATCH (b:ImportBatch {id: $id}) DELETE b",
+                    id=batch_id,
+                ).consume()
+            )
+        return removed
 
     # -- reads ----------------------------------------------------------------------
     def _worker_spec(self) -> dict[str, Any]:
@@ -190,9 +290,7 @@ class Neo4jStore(GraphStore):
 
         A batch larger than the server's transaction memory cannot be one
         transaction; it is validated in full beforehand, then written chunk by
-        chunk, :data:`WRITERS` chunks at a time. Upserts are keyed by id, so
-        after a failure re-running the same import completes it; the error
-        says so.
+        chunk, :data:`WRITERS` chunks at a time (see :meth:`_write_chunked`).
         """
         self._ensure_schema()
         result = WriteResult()
@@ -219,7 +317,15 @@ class Neo4jStore(GraphStore):
         return result
 
     def _reason(self, exc: nex.Neo4jError | nex.ServiceUnavailable) -> str:
-        return exc.message if isinstance(exc, nex.Neo4jError) else f"lost the connection to {redact(self.uri)}"
+        if not isinstance(exc, nex.Neo4jError):
+            return f"lost the connection to {redact(self.uri)}"
+        clash = _ENTITY_CLASH.search(exc.message or "")
+        if exc.code == "Neo.ClientError.Schema.ConstraintValidationFailed" and clash:
+            return (
+                f"node id {clash.group(1)} is already in the graph under another label "
+                "(another import wrote it meanwhile), and an id names one entity"
+            )
+        return " ".join((exc.message or exc.code or "").split())
 
     def _write_chunked(self, batch: Batch, replace: bool, result: WriteResult) -> WriteResult:
         """A bulk write in committed chunks, several at once, each retried by the driver if it deadlocks.
@@ -231,35 +337,102 @@ class Neo4jStore(GraphStore):
         chunks may lock the same nodes; Neo4j then reports a transient
         deadlock and ``execute_write`` retries that chunk, which is one
         transaction, so nothing is written twice.
+
+        The write is recoverable: an ``:ImportBatch`` node marks it, each chunk
+        notes the ids it created in an ``:ImportChunk`` node in its own
+        transaction, and one open transaction holds a lock on the batch node
+        while the write runs. On success that transaction deletes the notes.
+        On failure the rows the batch created are deleted at once; if the
+        process dies, the server drops its lock and the next write (of any
+        process, :meth:`_recover`) deletes them. Rows that existed before and
+        were updated keep their new values (upserts are keyed by id, so the
+        same import completes them).
         """
-        written = 0
+        batch_id = uuid.uuid4().hex
+        total = batch.counts()["nodes"] + batch.counts()["edges"]
+        submitted: list[_Chunk] = []
+        emptied = False
+        holder = self._driver.session(database=self.database)
+        hold: neo4j.Transaction | None = None
 
         def run(query: str, chunk: list[tuple[Any, ...]]) -> neo4j.ResultSummary:
             with self._driver.session(database=self.database) as s:
-                return s.execute_write(lambda tx: tx.run(query, rows=chunk).consume())
+                return s.execute_write(lambda tx: tx.run(query, rows=chunk, batch=batch_id).consume())
 
         try:
             with self._driver.session(database=self.database) as s:
                 if replace:
                     s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+                    emptied = True
                 nodes, edges = batch.node_tables(self.schema), batch.edge_tables(self.schema)
                 empty = s.execute_read(lambda tx: _empty(tx, [*nodes], {key[0] for key in edges}))
+                s.execute_write(
+                    lambda tx: tx.run(
+                        "CREATE (:ImportBatch {id: $id, started: datetime(), rows: $rows})", id=batch_id, rows=total
+                    ).consume()
+                )
+            hold = holder.begin_transaction()
+            hold.run("MATCH (b:ImportBatch {id: $id}) SET b.writing = true", id=batch_id).consume()
             with ThreadPoolExecutor(WRITERS) as pool:
-                phase: list[tuple[Future[neo4j.ResultSummary], int, Callable[..., None]]] = []
+                phase: list[_Chunk] = []
                 nodes_pending = True
-                for query, rows, counter, is_edge in _statements(nodes, edges, result, empty):
+                for query, rows, counter, is_edge in _statements(nodes, edges, result, empty, batch_id):
                     if is_edge and nodes_pending:
-                        written += _drain(phase)  # every node is in before relationships match them
+                        _drain(phase)  # every node is in before relationships match them
                         nodes_pending = False
-                    phase += [(pool.submit(run, query, chunk), len(chunk), counter) for chunk in _chunks(rows)]
-                written += _drain(phase)
+                    chunks = [_Chunk(pool.submit(run, query, chunk), len(chunk), counter) for chunk in _chunks(rows)]
+                    phase += chunks
+                    submitted += chunks
+                _drain(phase)
+            # Complete: forget the notes, in the transaction that holds the batch's lock.
+            hold.run(
+                "MATCH (c:ImportChunk {batch: $id}) DELETE c WITH count(*) AS notes "
+                "MATCH (b:ImportBatch {id: $id}) DELETE b",
+                id=batch_id,
+            ).consume()
+            hold.commit()
         except (nex.Neo4jError, nex.ServiceUnavailable) as exc:
-            # Chunks still running in parallel may also have committed: "at least".
-            raise StoreError(
-                f"write to Neo4j failed after at least {written:,} rows of a bulk import written in chunks: "
-                f"{self._reason(exc)}; run the same import again to complete it (upserts are keyed by id)"
-            ) from exc
+            _release(holder, hold)  # the undo deletes the batch node, whose lock this holds
+            raise StoreError(self._chunked_failure(exc, batch_id, total, submitted, result, emptied)) from exc
+        finally:
+            _release(holder, hold)
         return result
+
+    def _chunked_failure(
+        self,
+        exc: nex.Neo4jError | nex.ServiceUnavailable,
+        batch_id: str,
+        total: int,
+        submitted: list[_Chunk],
+        result: WriteResult,
+        emptied: bool,
+    ) -> str:
+        """Count what the failed bulk write committed, remove what it created, and say so in one line."""
+        # Every chunk is settled by now: those not started were cancelled, those running ran to their
+        # end. Count each one that committed, whether or not it was counted in order before the failure.
+        done = [c for c in submitted if not c.future.cancelled() and c.future.exception() is None]
+        for c in done:
+            if not c.counted:
+                c.counter(c.future.result(), c.rows)
+                c.counted = True
+        committed = sum(c.rows for c in done)
+        updated = result.nodes_updated + result.edges_updated
+        head = (
+            f"write to Neo4j failed after {committed:,} of {total:,} rows had been committed "
+            f"in {len(done)} chunks of a bulk write: {self._reason(exc)}"
+        )
+        try:
+            removed = self._undo(batch_id)
+        except (nex.Neo4jError, nex.ServiceUnavailable):
+            return head + "; the next write removes the rows it created"
+        if updated:
+            return (
+                f"{head}; the {removed:,} rows it created were removed, and {updated:,} rows that existed keep "
+                "the values written: run the same import again to complete it (upserts are keyed by id)"
+            )
+        if emptied:
+            return f"{head}; the {removed:,} rows it created were removed, but the build had emptied the graph first"
+        return f"{head}; the {removed:,} rows it created were removed, so the graph is as it was"
 
     def clear(self) -> None:
         self._ensure_schema()
@@ -267,18 +440,39 @@ class Neo4jStore(GraphStore):
             s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def _drain(phase: list[tuple[Future[neo4j.ResultSummary], int, Callable[..., None]]]) -> int:
-    """Wait for the submitted chunks in order, count what they did, and empty the list; the rows written."""
-    done = 0
+class _Chunk:
+    """One chunk of a bulk write in flight: its future, its size, how to count what it did."""
+
+    __slots__ = ("counted", "counter", "future", "rows")
+
+    def __init__(self, future: Future[neo4j.ResultSummary], rows: int, counter: Callable[..., None]):
+        self.future, self.rows, self.counter, self.counted = future, rows, counter, False
+
+
+def _drain(phase: list[_Chunk]) -> None:
+    """Wait for the submitted chunks in order, count what they did, and empty the list.
+
+    On the first failure the chunks not yet started are cancelled; the failure propagates.
+    """
     try:
-        for future, n, counter in phase:
-            counter(future.result(), n)
-            done += n
+        for chunk in phase:
+            chunk.counter(chunk.future.result(), chunk.rows)
+            chunk.counted = True
     finally:
-        for future, _, _ in phase:
-            future.cancel()
+        for chunk in phase:
+            chunk.future.cancel()
         phase.clear()
-    return done
+
+
+def _release(session: neo4j.Session, tx: neo4j.Transaction | None) -> None:
+    """End the transaction holding a bulk write's lock (rolled back unless committed) and its session."""
+    try:
+        if tx is not None and tx.closed() is False:
+            tx.rollback()
+    except (nex.Neo4jError, nex.DriverError, OSError):
+        pass  # the server rolls back a transaction whose connection is gone
+    finally:
+        session.close()
 
 
 def _empty(tx: neo4j.ManagedTransaction | neo4j.Transaction, labels: list[str], types: set[str]) -> set[str]:
@@ -294,19 +488,29 @@ def _empty(tx: neo4j.ManagedTransaction | neo4j.Transaction, labels: list[str], 
 
 
 def _statements(
-    nodes: dict[str, pa.Table], edges: dict[tuple[str, str, str], pa.Table], result: WriteResult, empty: set[str]
+    nodes: dict[str, pa.Table],
+    edges: dict[tuple[str, str, str], pa.Table],
+    result: WriteResult,
+    empty: set[str],
+    batch: str | None = None,
 ) -> Iterator[tuple[str, list[tuple[Any, ...]], Callable[[neo4j.ResultSummary, int], None], bool]]:
     """The write statements of a batch, nodes first, each with its rows, how to count what it did,
     and whether it writes relationships.
 
     Into an empty label or type (a first import, a build) plain ``CREATE``
     is used: validation already ruled out duplicate ids, and it skips the
-    lookups and the eager delete that an upsert needs.
+    lookups and the eager delete that an upsert needs. Every node gets the
+    shared label :data:`ENTITY` too. With ``batch`` (a bulk write in committed
+    chunks, see :meth:`Neo4jStore._write_chunked`) each statement also notes,
+    in an ``:ImportChunk`` node of the same transaction, the ids it created;
+    the statement then takes a ``$batch`` parameter.
     """
+    noted = 1 if batch else 0  # the note is a node the counters count
 
     def nodes_done(summary: neo4j.ResultSummary, n: int) -> None:
-        result.nodes_created += summary.counters.nodes_created
-        result.nodes_updated += n - summary.counters.nodes_created
+        created = summary.counters.nodes_created - noted
+        result.nodes_created += created
+        result.nodes_updated += n - created
 
     def edges_done(summary: neo4j.ResultSummary, n: int) -> None:
         # An id that existed was deleted and created anew: an update.
@@ -314,16 +518,30 @@ def _statements(
         result.edges_updated += deleted
         result.edges_created += summary.counters.relationships_created - deleted
 
+    def note(what: str, name: str, created: str) -> str:
+        if not batch:
+            return ""
+        # The name comes from the schema; `created` is a Cypher expression, null for rows that existed.
+        return (
+            " WITH collect(" + created + ") AS ids CREATE (:ImportChunk {batch: $batch, " + what + ": '" + name + "', "
+            "ids: ids})"
+        )
+
     # Rows go as lists, not maps: the server decodes no key strings, which takes a sixth off a bulk write.
     # Null values are sent as they are: CREATE {k: null} stores nothing and SET n += {k: null} removes k,
     # so with every schema column in each row an upsert replaces the node's properties.
     for label, table in nodes.items():
         props = _props(table)
-        verb = (
-            "CREATE (n:" + label + " " + props + ")"
-            if label in empty
-            else ("MERGE (n:" + label + " {id: row[" + str(table.column_names.index("id")) + "]}) SET n += " + props)
-        )
+        key = "row[" + str(table.column_names.index("id")) + "]"
+        if label in empty:
+            verb = "CREATE (n:" + label + ":" + ENTITY + " " + props + ")" + note("label", label, "n.id")
+        elif batch:
+            verb = (
+                "OPTIONAL MATCH (old:" + label + " {id: " + key + "}) WITH row, old IS NULL AS fresh "
+                "MERGE (n:" + label + " {id: " + key + "}) SET n:" + ENTITY + ", n += " + props
+            ) + note("label", label, "CASE WHEN fresh THEN n.id END")
+        else:
+            verb = "MERGE (n:" + label + " {id: " + key + "}) SET n:" + ENTITY + ", n += " + props
         yield "UNWIND $rows AS row " + verb, _rows(table), nodes_done, False
     for (rel_type, a, b), table in edges.items():
         # In start-node order, consecutive rows touch the same node and relationship records: fewer page
@@ -331,12 +549,14 @@ def _statements(
         table = table.sort_by("from")
         names = table.column_names
         # An id may have moved to other ends: delete it, then create it anew.
-        replace_old = (
-            ""
-            if rel_type in empty
-            else "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row[" + str(names.index("id")) + "]}]->() "
-            "DELETE old WITH DISTINCT row "
-        )
+        old = "OPTIONAL MATCH ()-[old:" + rel_type + " {id: row[" + str(names.index("id")) + "]}]->() "
+        if rel_type in empty:
+            replace_old, created = "", "r.id"
+        elif batch:
+            replace_old = old + "WITH row, old, old IS NULL AS fresh DELETE old WITH DISTINCT row, fresh "
+            created = "CASE WHEN fresh THEN r.id END"
+        else:
+            replace_old, created = old + "DELETE old WITH DISTINCT row ", ""
         # Properties are named one by one (names checked by the schema): `SET r = map` would make the
         # planner put an Eager, which buffers every row, between the node lookups and the creates.
         yield (
@@ -354,7 +574,8 @@ def _statements(
             + rel_type
             + " "
             + _props(table, skip=("from", "to"))
-            + "]->(b)",
+            + "]->(b)"
+            + note("type", rel_type, created),
             _rows(table),
             edges_done,
             True,
@@ -412,7 +633,7 @@ def _translate(exc: nex.ClientError, timeout: float | None) -> Exception:
 def _value(v: Any) -> Any:
     """Turn driver graph objects into the same plain dicts the embedded store returns."""
     if isinstance(v, neo4j.graph.Node):
-        return {"_label": next(iter(v.labels), ""), **clean(dict(v))}
+        return {"_label": next(iter(v.labels - {ENTITY}), ""), **clean(dict(v))}
     if isinstance(v, neo4j.graph.Relationship):
         return {"_type": v.type, **clean(dict(v)), "_start": v.start_node.get("id"), "_end": v.end_node.get("id")}
     if isinstance(v, neo4j.graph.Path):
