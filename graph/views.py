@@ -23,6 +23,8 @@ from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
 SEED_INPUTS = 4  # chokepoint inputs shown in the seed story
+# Relationship types that place or list a company without saying what it does in the seed story.
+_PASSIVE = frozenset({"SUBSIDIARY_OF", "LISTED_ON", "HEADQUARTERED_IN", "TARGETS", "LINKED_TO"})
 BRI = "bri"
 SEED_TYPES = ("LICENSES_TO", "LISTED_ON", "TARGETS", "SUPPLIES", "MEMBER_OF", "HEADQUARTERED_IN", "SUBSIDIARY_OF")
 
@@ -193,7 +195,7 @@ def seed_view(
     focus = SEED_ENTITY
     keep = {focus}
     for a, b, d in [*g.out_edges(focus, data=True), *g.in_edges(focus, data=True)]:
-        if d["type"] in SEED_TYPES:
+        if d["type"] in SEED_TYPES and d["type"] != "SUBSIDIARY_OF":  # the group is chosen below
             keep.update((a, b))
     licensee_countries = set()
     for _, licensee, d in g.out_edges(focus, data=True):
@@ -204,7 +206,16 @@ def seed_view(
     keep |= licensee_countries
     if any(b == BRI for c in licensee_countries for _, b, d in g.out_edges(c, data=True) if d["type"] == "MEMBER_OF"):
         keep.add(BRI)
-    keep |= group_of(g, focus)
+    # Group members that do something in the story (make, license, supply, own) are drawn; the many
+    # Entity List affiliates that are only listed are counted in the caption, and an expansion pages them.
+    group = group_of(g, focus)
+    active = {
+        n
+        for n in group
+        if any(d["type"] not in _PASSIVE for _, _, d in [*g.out_edges(n, data=True), *g.in_edges(n, data=True)])
+    }
+    keep |= active
+    affiliates_left_out = len(group - active)
     roles, stages = supply if supply is not None else supply_facts(store)
     dep = dependence_of(g, focus, roles, stages)
     keep |= {p["provider"] for p in dep["providers"]}
@@ -218,6 +229,11 @@ def seed_view(
         f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership; "
         f"its lists and controls; the foundries that make its chips and the {SEED_INPUTS} most controlled "
         f"chokepoint inputs they need, with their largest providers ({len(keep)} entities, {countries} countries)"
+        + (
+            f"; {affiliates_left_out} more affiliates in its group are only listed, not drawn (expand Huawei)"
+            if affiliates_left_out
+            else ""
+        )
     )
     more_caption, totals = _expand(store, sub, expanded, None, None, as_of, limit)
     params = {
