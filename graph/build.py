@@ -53,7 +53,9 @@ def run_loaders(
         reports.append(ctx.report)
         r = ctx.report
         r.seconds = round(time.perf_counter() - started, 3)
-        progress(f"  {module.SOURCE.id}: {r.nodes} nodes, {r.edges} edges, {len(r.skipped)} rows skipped ({r.seconds:.1f} s)")
+        progress(
+            f"  {module.SOURCE.id}: {r.nodes} nodes, {r.edges} edges, {len(r.skipped)} rows skipped ({r.seconds:.1f} s)"
+        )
     return nodes, edges, reports
 
 

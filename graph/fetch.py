@@ -241,7 +241,9 @@ def print_inventory(rows: list[dict[str, Any]], stream: Any = sys.stdout) -> Non
     for r in rows:
         if r["present"]:
             origin = f"fetched {r['fetched_at']}" if r.get("fetched_at") else "shipped or copied"
-            print(f"{r['source']:34} {r['file']:58} {r['bytes']:>12,} B  {r['age_days']:>5} days  {origin}", file=stream)
+            print(
+                f"{r['source']:34} {r['file']:58} {r['bytes']:>12,} B  {r['age_days']:>5} days  {origin}", file=stream
+            )
         else:
             how = "fetch it" if r["url"] else "no download known: see data/README.md"
             print(f"{r['source']:34} {r['file']:58} {'absent':>12}    {'':>10}  {how}", file=stream)

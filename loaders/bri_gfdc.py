@@ -70,14 +70,14 @@ def load(ctx: Context) -> None:
     """Emit the BRI initiative, and one membership per row of the workbook (or of its derived table)."""
     try:
         path = ctx.find(SOURCE.files[0])
-        rows = _workbook_rows(ctx, path)
+        rows, where = _workbook_rows(ctx, path), f"sheet {SHEET!r}"
     except SourceMissing:
         path = ctx.find(SOURCE.files[1])
-        rows = _table_rows(ctx, path)
+        rows, where = _table_rows(ctx, path), path.name
     header = tuple((c or "").strip() if isinstance(c, str) else c for c in next(rows, ()))
     ctx.at(path, 1)
     if header[: len(HEADER)] != HEADER:
-        raise ctx.fail(f"{path.name} header is {header}; expected {HEADER}")
+        raise ctx.fail(f"{where} header is {header}; expected {HEADER}")
     ctx.node(
         "Initiative",
         BRI_ID,

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
@@ -92,8 +93,12 @@ def _import_at_barrier(barrier: threading.Barrier, argv: list[str], out: str) ->
     sys.exit(code)
 
 
-def test_two_imports_of_one_id_under_two_labels_leave_one(store: GraphStore, tmp_path: Path) -> None:
+def test_two_imports_of_one_id_under_two_labels_leave_one(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run("import", str(MINI), *target(store)).returncode == 0
+    # A spawned child re-runs the parent's __main__; after an AppTest that is app.py, so give it none.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
     procs = []

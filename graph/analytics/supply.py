@@ -275,8 +275,6 @@ def supply_facts(store: Any) -> SupplyFacts:
     """Company roles and CSET process stages, which :func:`dependence_of` reads from the store."""
     roles = {i: r for i, r in store.read("MATCH (c:Company) RETURN c.id, c.roles") if r}
     stages = {
-        i: s
-        for i, s in store.read("MATCH (t:Technology) WHERE t.category = 'process' RETURN t.id, t.stage")
-        if s
+        i: s for i, s in store.read("MATCH (t:Technology) WHERE t.category = 'process' RETURN t.id, t.stage") if s
     }
     return roles, stages

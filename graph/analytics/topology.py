@@ -176,10 +176,7 @@ def conform(table: pa.Table, columns: pa.Schema) -> pa.Table:
     """``table`` with exactly the given columns, in order: missing ones null, each cast to its type."""
     n = table.num_rows
     return pa.table(
-        [
-            table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(n, f.type)
-            for f in columns
-        ],
+        [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(n, f.type) for f in columns],
         schema=columns,
     )
 

@@ -43,9 +43,7 @@ class EmbeddedStore(GraphStore):
 
     kind = "embedded"
 
-    def __init__(
-        self, path: str | os.PathLike[str], schema: Schema | None = None, limits: QueryLimits | None = None
-    ):
+    def __init__(self, path: str | os.PathLike[str], schema: Schema | None = None, limits: QueryLimits | None = None):
         super().__init__(schema, limits)
         self.path = Path(path).resolve()
         self._db: ladybug.Database | None = None
@@ -95,9 +93,7 @@ class EmbeddedStore(GraphStore):
     def _translate(exc: RuntimeError, timeout: float | None) -> Exception:
         text = str(exc)
         if "Interrupted" in text:
-            return QueryTimeout(
-                f"query stopped after its {timeout:g} s time limit; narrow it or raise the time limit"
-            )
+            return QueryTimeout(f"query stopped after its {timeout:g} s time limit; narrow it or raise the time limit")
         if "read-only" in text or "read only" in text:
             return WriteRefused("refused: the graph is opened read-only; use `python -m graph import` to add data")
         return QueryError(text.replace("\n", " "))

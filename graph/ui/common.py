@@ -93,6 +93,7 @@ def open_context() -> Context:
         if settings.neo4j_uri:
             st.info("Start Neo4j (`make neo4j-start`) or unset NEO4J_URI to use the embedded store.")
         st.stop()
+        raise SystemExit(1) from exc  # st.stop() returns only outside a Streamlit run
     path = manifest_path(store, settings)
     manifest = json.loads(path.read_text()) if path.exists() else {}
     version = "|".join(
