@@ -28,12 +28,17 @@ def clone(tmp_path: Path) -> Path:
     return repo
 
 
+def cli(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m graph ARGS`` in the clone."""
+    return subprocess.run(
+        [sys.executable, "-m", "graph", *args], cwd=repo, capture_output=True, text=True, env=env, timeout=600
+    )
+
+
 def test_a_fresh_clone_builds_without_shared_data(tmp_path: Path) -> None:
     repo = clone(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("TECHGEO_RAW_DIRS", "TECHGEO_STORE", "NEO4J_URI")}
-    res = subprocess.run(
-        [sys.executable, "-m", "graph", "build"], cwd=repo, capture_output=True, text=True, env=env, timeout=600
-    )
+    res = cli(repo, env, "build")
     assert res.returncode == 0, res.stderr
     manifest = json.loads((repo / "var" / "graph.lbdb.build.json").read_text())
     by_source = {r["source"]: r for r in manifest["loaders"]}
@@ -41,23 +46,22 @@ def test_a_fresh_clone_builds_without_shared_data(tmp_path: Path) -> None:
     assert by_source["src-gfdc-bri-countries-2023"]["absent"] == ""
     assert by_source["src-gfdc-bri-countries-2023"]["edges"] == 151
     # The US government lists are public domain and shipped: the clone can screen against them.
-    for source in ("src-us-restricted-lists-2026", "src-ita-csl", "src-federal-register-el-rules"):
+    shipped = ("src-us-restricted-lists-2026", "src-ita-csl", "src-federal-register-el-rules")
+    for source in (*shipped, "src-ofac-sdn", "src-ofac-consolidated"):
         assert by_source[source]["absent"] == "" and by_source[source]["nodes"] > 0, by_source.get(source)
     assert manifest["counts"]["nodes"] > 6000
     for report in manifest["loaders"]:
         if report["absent"]:
             assert "python -m graph fetch" in report["absent"] or "download it from" in report["absent"], report
             assert f"{report['source']}: skipped, files absent" in res.stderr
-    res = subprocess.run(
-        [sys.executable, "-m", "graph", "exposure", "Huawei", "--format", "json"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    res = cli(repo, env, "exposure", "Huawei", "--format", "json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)[0]["id"] == "huawei"
+    # The shipped SDN history dates the listings: Noriega (ofac-1572) is listed in 2021, gone by mid-2022.
+    for day, lists in (("2021-09-01", ["us-ofac-sdn"]), ("2022-06-01", [])):
+        res = cli(repo, env, "exposure", "ofac-1572", "--as-of", day, "--format", "json")
+        assert res.returncode == 0, res.stderr
+        assert [x["list"] for x in json.loads(res.stdout)[0]["components"]["direct"]] == lists
 
 
 def test_sources_page_shows_what_each_loader_read_and_what_is_absent(
