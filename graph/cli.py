@@ -510,7 +510,7 @@ def cmd_fetch(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     if args.list:
         print_inventory(inventory(LOADERS, settings.raw_dirs))
         return 0
-    raw_dir = settings.data_dir / "raw"
+    raw_dir = settings.raw_dirs[0]  # data/raw unless TECHGEO_RAW_DIRS says otherwise
     results = fetch(
         LOADERS,
         args.sources,

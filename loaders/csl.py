@@ -51,6 +51,9 @@ SOURCE = SourceInfo(
         "consolidated.sample.csv": (10, 100),
         "bis-el-native-format.csv": (1000, 100000),
     },
+    downloads={
+        f"{FOLDER}/consolidated.csv": "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
+    },
 )
 CSL_COLUMNS = (
     "_id", "source", "entity_number", "type", "programs", "name", "title", "addresses",

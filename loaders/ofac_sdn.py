@@ -1,8 +1,8 @@
 """OFAC's Specially Designated Nationals list (legacy CSV set), and its history from dated snapshots.
 
 Reads the current set (``ofac-sdn/sdn.csv``, ``add.csv``, ``alt.csv``,
-``sdn_comments.csv`` as ``python -m graph fetch`` brings them, or the 2019
-set in ``ofac-sdn/watchman-consistent-set/``) and every dated snapshot
+``sdn_comments.csv`` as ``python -m graph fetch`` brings them), the 2019
+set in ``ofac-sdn/watchman-consistent-set/``, and every dated snapshot
 ``ofac-sdn-history/sdn-YYYY-MM-DD.csv`` found in a raw-data folder. Each entry
 becomes a node ``ofac-<ent_num>`` (entities are ``Company``, individuals
 ``Person``, vessels ``Vessel`` and aircraft ``Aircraft``) with its aliases,
@@ -79,8 +79,7 @@ def snapshots(ctx: Context) -> list[Snapshot]:
             if m and (day := _day(m.group(1))) and day not in found:
                 ctx.used(path, f"{HISTORY}/{path.name}", snapshot=day.isoformat())
                 found[day] = Snapshot(day, path)
-    full = _full_set(ctx)
-    if full is not None:
+    for full in _full_sets(ctx):
         existing = found.get(full.date)
         found[full.date] = (
             full if existing is None else Snapshot(full.date, existing.prim, full.add, full.alt, full.comments)
@@ -100,8 +99,9 @@ def _day(text: str) -> dt.date | None:
         return None
 
 
-def _full_set(ctx: Context) -> Snapshot | None:
-    """The current set (fetched) or else the 2019 set, with its date."""
+def _full_sets(ctx: Context) -> list[Snapshot]:
+    """The full sets found, each with its date: the current one (fetched) and the 2019 one."""
+    sets = []
     for folder, dated in ((CURRENT, None), (WATCHMAN, WATCHMAN_DATE)):
         try:
             prim = ctx.find(f"{folder}/sdn.csv")
@@ -115,8 +115,8 @@ def _full_set(ctx: Context) -> Snapshot | None:
                 others.append(None)
         day = dated or _fetched_on(prim)
         ctx.used(prim, f"{folder}/sdn.csv", snapshot=day.isoformat())
-        return Snapshot(day, prim, *others)
-    return None
+        sets.append(Snapshot(day, prim, *others))
+    return sets
 
 
 def _fetched_on(path: Path) -> dt.date:
