@@ -14,6 +14,7 @@ A loader module has:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,12 @@ class Context:
     def used(self, path: Path, relative: str, snapshot: str | None = None) -> None:
         """Record a file the loader reads (where, how big, how old, the date of its data), for the Sources page."""
         stat = path.stat()
+        fetched = fetched_at(path)
         self.report.files[relative] = {
             "path": str(path),
             "bytes": stat.st_size,
             "modified": dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).isoformat(timespec="seconds"),
+            **({"fetched_at": fetched} if fetched else {}),
             **({"snapshot": snapshot} if snapshot else {}),
         }
 
@@ -155,3 +158,12 @@ def iso_date(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return dt.date.fromisoformat(str(value).strip()).isoformat()
+
+
+def fetched_at(path: Path) -> str | None:
+    """When ``python -m graph fetch`` brought this file in, from the MANIFEST.json beside it (None if it did not)."""
+    try:
+        entry = json.loads((path.parent / "MANIFEST.json").read_text(encoding="utf-8")).get(path.name)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return entry.get("fetched_at") if isinstance(entry, dict) else None

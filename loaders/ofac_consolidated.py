@@ -17,7 +17,8 @@ from graph.errors import SourceMissing
 from loaders.base import Context, SourceInfo
 from loaders.ofac_csv import emit, link, read_set
 
-OFFICIAL = "https://www.treasury.gov/ofac/downloads/consolidated/"
+# OFAC's Sanctions List Service; the old treasury.gov/ofac/downloads/ addresses redirect here.
+OFFICIAL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
 FOLDERS = ("ofac-consolidated", "ofac-sdn/ofac-consolidated-non-sdn")  # fetched, then the shared sample
 FILES = ("cons_prim.csv", "cons_add.csv", "cons_alt.csv", "cons_comments.csv")
 LIST_PAGE = "https://ofac.treasury.gov/consolidated-sanctions-list-non-sdn-lists"
@@ -35,12 +36,12 @@ SOURCE = SourceInfo(
     id="src-ofac-consolidated",
     publisher="US Department of the Treasury, Office of Foreign Assets Control (OFAC)",
     title="Consolidated Sanctions List (non-SDN lists), legacy CSV files",
-    url=OFFICIAL + "cons_prim.csv",
+    url=OFFICIAL + "CONS_PRIM.CSV",
     license="US public domain (17 USC 105)",
     kind="dataset",
     files=tuple(f"{FOLDERS[1]}/{f}" for f in FILES),
     expected_rows={"cons_prim.csv": (100, 20000)},
-    downloads={f"{FOLDERS[0]}/{f}": OFFICIAL + f for f in FILES},
+    downloads={f"{FOLDERS[0]}/{f}": OFFICIAL + f.upper() for f in FILES},
 )
 
 

@@ -29,17 +29,19 @@ win. Aliases and addresses come from the newest set that has ``alt.csv`` and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import SourceMissing
-from loaders.base import Context, SourceInfo
+from loaders.base import Context, SourceInfo, fetched_at
 from loaders.ofac_csv import Entry, emit, link, read_set
 
 SDN = "us-ofac-sdn"
-OFFICIAL = "https://www.treasury.gov/ofac/downloads/"
+# OFAC's Sanctions List Service; the old treasury.gov/ofac/downloads/ addresses redirect here.
+OFFICIAL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
 CURRENT = "ofac-sdn"
 WATCHMAN = "ofac-sdn/watchman-consistent-set"
 # The shared 2019 set: moov-io/watchman added these files on 2019-01-15, so they show the list on or before it.
@@ -50,12 +52,12 @@ SOURCE = SourceInfo(
     id="src-ofac-sdn",
     publisher="US Department of the Treasury, Office of Foreign Assets Control (OFAC)",
     title="Specially Designated Nationals and Blocked Persons List (SDN), legacy CSV files",
-    url=OFFICIAL + "sdn.csv",
+    url=OFFICIAL + "SDN.CSV",
     license="US public domain (17 USC 105)",
     kind="dataset",
     files=tuple(f"{WATCHMAN}/{f}" for f in FILES),
     expected_rows={"sdn.csv": (5000, 30000), "add.csv": (5000, 40000), "alt.csv": (5000, 40000)},
-    downloads={f"{CURRENT}/{f}": OFFICIAL + f for f in FILES},
+    downloads={f"{CURRENT}/{f}": OFFICIAL + f.upper() for f in FILES},
 )
 
 
@@ -121,13 +123,11 @@ def _full_sets(ctx: Context) -> list[Snapshot]:
 
 def _fetched_on(path: Path) -> dt.date:
     """The day a fetched file was downloaded (its manifest), or its modification day."""
-    import json
-
-    try:
-        entry = json.loads((path.parent / "MANIFEST.json").read_text(encoding="utf-8"))[path.name]
-        return dt.datetime.fromisoformat(entry["fetched_at"]).date()
-    except (OSError, ValueError, KeyError):
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+    when = fetched_at(path)
+    if when:
+        with contextlib.suppress(ValueError):
+            return dt.datetime.fromisoformat(when).date()
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
 
 
 def load(ctx: Context) -> None:

@@ -258,6 +258,8 @@ def load(ctx: Context) -> None:
         if doc.get("list_id") != list_id:
             raise ctx.fail(f"list_id is {doc.get('list_id')!r}, expected {list_id!r}")
         meta = metas.get(list_id) or {}
+        if isinstance(meta.get("snapshot"), str):
+            ctx.used(path, f"{FOLDER}/{file}", snapshot=meta["snapshot"])
         if not meta:
             ctx.report.warnings.append(f"lists.json has no entry for {list_id}; the list is cited without its metadata")
         src = _sources(ctx, meta, list_id, doc, file)

@@ -53,7 +53,8 @@ def sources_page() -> None:
                             "rows": report.get("rows_read", {}).get(name),
                             "snapshot": info.get("snapshot"),
                             "bytes": info.get("bytes"),
-                            "age (days)": _age(info.get("modified")),
+                            "age (days)": _age(info.get("fetched_at") or info.get("modified")),
+                            "fetched": info.get("fetched_at") or "shipped or copied",
                             "path": info.get("path"),
                         }
                         for name, info in files.items()
@@ -80,7 +81,7 @@ def _age(modified: str | None) -> int | None:
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
     """One row per loader: present or absent, rows read and skipped, its snapshots and the oldest file's age."""
     files = (report.get("files") or {}).values()
-    ages = [a for a in (_age(f.get("modified")) for f in files) if a is not None]
+    ages = [a for a in (_age(f.get("fetched_at") or f.get("modified")) for f in files) if a is not None]
     return {
         "source": report["source"],
         "state": "absent: run `python -m graph fetch`" if report.get("absent") else "loaded",
