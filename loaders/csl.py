@@ -134,13 +134,15 @@ def load(ctx: Context) -> None:
         try:
             path = _find_any(ctx, names)
         except SourceMissing as exc:
-            missing.append(exc)
+            missing.append((names, exc))
             continue
         read(ctx, path)
     if len(missing) == 2:
-        raise missing[0]
-    for exc in missing:
-        ctx.report.warnings.append(f"{exc}; the rest of the source was read")
+        raise missing[0][1]
+    # BIS's own CSV is optional (the Entity List also comes from the CSL and the US lists); a missing CSL is not.
+    for names, exc in missing:
+        if names is CSL_FILES:
+            ctx.report.warnings.append(f"{exc}; the rest of the source was read")
 
 
 def _header(ctx: Context, path: Path, reader: Any, layouts: dict[str, tuple[str, ...]]) -> str:
