@@ -116,6 +116,10 @@ class EmbeddedStore(GraphStore):
         rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids OR b.id IN $ids RETURN a, r, b", {"ids": ids})
         return [(a, r, b) for a, r, b in rows]
 
+    def _among(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids AND b.id IN $ids RETURN a, r, b", {"ids": ids})
+        return [(a, r, b) for a, r, b in rows]
+
     def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
         out = []
         for rel_type in types:

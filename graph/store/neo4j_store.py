@@ -266,6 +266,14 @@ class Neo4jStore(GraphStore):
                 out.append((a, r, b))
         return out
 
+    def _among(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+        # The shared label's id constraint is an index: both ends are looked up, not scanned.
+        rows = self._rows(
+            "MATCH (a:" + ENTITY + ")-[r]->(b:" + ENTITY + ") WHERE a.id IN $ids AND b.id IN $ids RETURN a, r, b",
+            {"ids": ids},
+        )
+        return [(a, r, b) for a, r, b in rows]
+
     def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
         out = []
         for rel_type in types:

@@ -108,7 +108,8 @@ def exposure_page() -> None:
         return
     ids = [r["id"] for r in rows]
     linked = ids.index(q["entity"]) if q.get("entity") in ids else 0
-    chosen = st.selectbox("Explain", ids, linked, format_func=lambda i: entities(VERSION).get(i, i))
+    names = entities(VERSION)  # once: a cached call per option costs a hash of its arguments each time
+    chosen = st.selectbox("Explain", ids, linked, format_func=lambda i: names.get(i, i))
     st.query_params.update(entity=chosen, as_of=as_of.isoformat())  # a copied link explains the same entity
     result = next(r for r in results if r["id"] == chosen)
     left, right = st.columns([2, 1])
