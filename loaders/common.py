@@ -64,6 +64,7 @@ _VARIANTS = {
     "cote d ivoire": "CIV",
     "ivory coast": "CIV",
     "palestinian territories": "PSE",
+    "state of palestine": "PSE",
     "palestinian": "PSE",  # OFAC's country field for addresses in the West Bank and Gaza
     "region gaza": "PSE",
     "west bank": "PSE",
