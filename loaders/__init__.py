@@ -15,6 +15,7 @@ from loaders import (
     federal_register,
     ofac_consolidated,
     ofac_sdn,
+    opensanctions_ftm,
     un_sc,
     us_lists,
 )
@@ -32,4 +33,5 @@ LOADERS = (
     csl,
     federal_register,
     un_sc,
+    opensanctions_ftm,
 )
