@@ -13,6 +13,7 @@ from loaders import (
     csl,
     curated,
     federal_register,
+    gleif,
     ofac_consolidated,
     ofac_sdn,
     opensanctions_ftm,
@@ -34,4 +35,5 @@ LOADERS = (
     federal_register,
     un_sc,
     opensanctions_ftm,
+    gleif,
 )
