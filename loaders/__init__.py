@@ -7,6 +7,7 @@ order of precedence when two loaders describe the same entity.
 """
 
 from loaders import (
+    bods,
     bri_gfdc,
     countries,
     cset_eto,
@@ -36,4 +37,5 @@ LOADERS = (
     un_sc,
     opensanctions_ftm,
     gleif,
+    bods,
 )
