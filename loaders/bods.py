@@ -101,8 +101,8 @@ def _files(ctx: Context) -> list[Path]:
                 found.setdefault(path.name, path)
     if not found:
         raise SourceMissing(
-            f"{SOURCE.id}: no BODS file in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)}; download a BODS v0.4 "
-            f"publication (JSON or JSON Lines) from {SOURCE.url} or a publisher, and put it under data/raw/{FOLDER}/"
+            f"{SOURCE.id}: no BODS v0.4 file (JSON or JSON Lines) in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)}; "
+            f"download it from a publisher (see {SOURCE.url}) and put it under data/raw/{FOLDER}/"
         )
     for p in found.values():
         ctx.used(p, f"{FOLDER}/{p.name}")
