@@ -6,8 +6,36 @@ Loaders never touch a store: they emit canonical records through a
 order of precedence when two loaders describe the same entity.
 """
 
-from loaders import bri_gfdc, countries, cset_eto, csl, curated, federal_register, ofac_consolidated, ofac_sdn, us_lists
+from loaders import (
+    bods,
+    bri_gfdc,
+    countries,
+    cset_eto,
+    csl,
+    curated,
+    federal_register,
+    gleif,
+    ofac_consolidated,
+    ofac_sdn,
+    opensanctions_ftm,
+    un_sc,
+    us_lists,
+)
 
 # Curated facts first: when records merge, earlier loaders' values win.
 # OFAC's lists before the others: their ofac-<ent_num> ids are what the CSL's OFAC rows merge into.
-LOADERS = (curated, countries, bri_gfdc, cset_eto, ofac_sdn, ofac_consolidated, us_lists, csl, federal_register)
+LOADERS = (
+    curated,
+    countries,
+    bri_gfdc,
+    cset_eto,
+    ofac_sdn,
+    ofac_consolidated,
+    us_lists,
+    csl,
+    federal_register,
+    un_sc,
+    opensanctions_ftm,
+    gleif,
+    bods,
+)

@@ -64,6 +64,7 @@ _VARIANTS = {
     "cote d ivoire": "CIV",
     "ivory coast": "CIV",
     "palestinian territories": "PSE",
+    "state of palestine": "PSE",
     "palestinian": "PSE",  # OFAC's country field for addresses in the West Bank and Gaza
     "region gaza": "PSE",
     "west bank": "PSE",
@@ -227,3 +228,55 @@ def ear_footnotes(requirement: str | None) -> list[str]:
     marks = re.findall(r"\),?\s?([1-9])(?=[\s,;.]|$)", requirement)
     marks += re.findall(r"\bEAR\.?\)?\s([1-9])$", requirement.strip())
     return sorted(set(marks))
+
+
+# -- ownership shares, as registers and lists write them -----------------------------------------
+_PCT = r"(\d{1,3}(?:[.,]\d+)?)\s*%?"
+
+
+def share_props(text: str | float | None) -> dict[str, object] | None:
+    """An ownership share as the properties of an ``OWNS`` edge, or None when the text is not a share.
+
+    An exact share sets ``share`` and a range of width zero; a band sets ``share_min`` and
+    ``share_max``, with ``share_min_exclusive``/``share_max_exclusive`` when a bound is excluded
+    ("more than 25%"); blank text is an unknown share (``{}``: all null, read as 0 to 100).
+
+    >>> share_props("50%"), share_props("25-50%")
+    ({'share': 50.0, 'share_min': 50.0, 'share_max': 50.0}, {'share_min': 25.0, 'share_max': 50.0})
+    >>> share_props("more than 25% but not more than 50%"), share_props(">75")
+    ({'share_min': 25.0, 'share_max': 50.0, 'share_min_exclusive': True}, {'share_min': 75.0, 'share_max': 100.0, 'share_min_exclusive': True})
+    >>> share_props(""), share_props("majority"), share_props("120")
+    ({}, None, None)
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return {}
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+        return {"share": value, "share_min": value, "share_max": value} if 0 <= value <= 100 else None
+    s = " ".join(str(text).lower().replace(",", ".").split())
+    out: dict[str, object] | None = None
+    if m := re.fullmatch(_PCT, s):
+        v = float(m[1])
+        out = {"share": v, "share_min": v, "share_max": v}
+    elif m := re.fullmatch(_PCT + r"\s*(?:-|–|to)\s*" + _PCT, s):
+        out = {"share_min": float(m[1]), "share_max": float(m[2])}
+    elif m := re.fullmatch(r"more than " + _PCT + r" but (not more than|less than) " + _PCT, s):
+        out = {"share_min": float(m[1]), "share_max": float(m[3]), "share_min_exclusive": True}
+        if m[2] == "less than":
+            out["share_max_exclusive"] = True
+    elif m := re.fullmatch(r"(>=?|≥|more than|over|at least|<=?|≤|less than|under|up to)\s*" + _PCT, s):
+        v, op = float(m[2]), m[1]
+        if op in (">", "more than", "over", ">=", "≥", "at least"):
+            out = {"share_min": v, "share_max": 100.0}
+            if op in (">", "more than", "over"):
+                out["share_min_exclusive"] = True
+        else:
+            out = {"share_min": 0.0, "share_max": v}
+            if op in ("<", "less than", "under"):
+                out["share_max_exclusive"] = True
+    if out is None:
+        return None
+    bounds = [float(v) for k, v in out.items() if k in ("share", "share_min", "share_max")]  # type: ignore[arg-type]
+    if any(not 0 <= b <= 100 for b in bounds) or float(out["share_min"]) > float(out["share_max"]):  # type: ignore[arg-type]
+        return None
+    return out
