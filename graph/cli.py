@@ -66,6 +66,14 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--scenario", type=Path, help="a what-if scenario JSON file; shows the difference to the baseline")
     ex.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(ex)
+    sc = sub.add_parser("screen", help="screen counterparties: matches, and each match's exposure on a date, and why")
+    sc.add_argument("names", nargs="*", metavar="NAME", help="names to screen (or --file)")
+    sc.add_argument("--file", type=Path, help="a CSV or XLSX file with a name column (and country, identifiers, type)")
+    sc.add_argument("--country", help="country of every name that gives none (ISO code or name)")
+    sc.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    sc.add_argument("--limit", type=_count, default=5, help="most matches per name (default 5)")
+    sc.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _store_args(sc)
     su = sub.add_parser("supply", help="supply-chain dependence per input: providers, countries, chokepoints")
     su.add_argument("entity", nargs="?", help="a company or country: who it depends on for what (default: every input)")
     su.add_argument(
@@ -503,6 +511,42 @@ def cmd_render(args: argparse.Namespace, settings: settings_mod.Settings) -> int
     return 0
 
 
+def cmd_screen(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.screen import COLUMNS, Screener, flat_rows
+    from graph.screen_input import from_text, read_path
+
+    if bool(args.names) == bool(args.file):
+        raise GraphError("give names to screen, or --file FILE.csv, not both or neither")
+    batch = read_path(args.file, args.country) if args.file else from_text("\n".join(args.names), args.country)
+    for note in batch.notes:
+        print(f"note: {note}", file=sys.stderr)
+    as_of = args.as_of or dt.date.today()
+    with _open(settings) as store:
+        screener = Screener(store, as_of, settings.match_threshold, args.limit)
+        size = len(screener.index)
+
+    def progress(done: int, total: int) -> None:
+        if total >= 100:
+            print(f"screened {done:,} of {total:,}", file=sys.stderr)
+
+    results = screener.screen(batch.queries, progress)
+    if args.format == "json":
+        print(json.dumps([r.as_dict() for r in results], default=_json_default, ensure_ascii=False, indent=1))
+        return 0
+    rows = flat_rows(results)
+    if args.format == "csv":
+        sys.stdout.write(csv_text(COLUMNS, ([row[c] for c in COLUMNS] for row in rows)))
+        return 0
+    found = sum(1 for r in results if r.matches)
+    print(
+        f"screened {len(results):,} name(s) against {size:,} parties as of {as_of} "
+        f"(match at score >= {settings.match_threshold:g}): {found:,} matched, {len(results) - found:,} not"
+    )
+    shown = ["query", "status", "match", "id", "score", "reason", "exposure", "lists", "ofac_50", "bis_affiliates"]
+    print(_table([*shown, "nearest"], [[row[c] for c in [*shown, "nearest"]] for row in rows]))
+    return 0
+
+
 def cmd_fetch(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     from graph.fetch import fetch, inventory, print_inventory
     from loaders import LOADERS
@@ -535,6 +579,7 @@ COMMANDS = {
     "fetch": cmd_fetch,
     "paths": cmd_paths,
     "exposure": cmd_exposure,
+    "screen": cmd_screen,
     "supply": cmd_supply,
     "licensing": cmd_licensing,
     "centrality": cmd_centrality,

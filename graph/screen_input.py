@@ -21,10 +21,16 @@ from graph.errors import GraphError
 MAX_ROWS = 100_000  # one batch; larger lists are screened in parts
 NAME_COLUMNS = ("name", "counterparty", "entity", "company", "party", "name1")
 COUNTRY_COLUMNS = ("country", "country_code", "jurisdiction", "nationality")
-ID_COLUMNS = (
-    "identifier", "identifiers", "id_number", "lei", "ofac", "ent_num", "uscc", "registration", "registration_number",
-    "ticker", "imo", "duns",
-)  # fmt: skip
+# Identifier columns and the scheme the matcher knows them by ("lei:5493…", "ofac:306"); a generic
+# column's values are used when they already say their scheme ("uscc:9144…").
+ID_COLUMNS = {
+    "identifier": "", "identifiers": "", "id_number": "", "lei": "lei", "ofac": "ofac", "ent_num": "ofac",
+    "uscc": "uscc", "unified_social_credit_code": "uscc", "registration": "reg", "registration_number": "reg",
+    "imo": "imo", "duns": "duns",
+}  # fmt: skip
+SCHEMA_COLUMNS = ("schema", "type", "kind")
+SCHEMAS = {"company": "Company", "organization": "Organization", "organisation": "Organization",
+           "legalentity": "LegalEntity", "person": "Person", "individual": "Person", "entity": "LegalEntity"}  # fmt: skip
 
 
 class ScreenInputError(GraphError):
@@ -37,8 +43,9 @@ class Query:
 
     name: str
     country: str | None = None
-    identifiers: tuple[str, ...] = ()
-    row: int = 0  # the line (CSV) or row (XLSX) it came from; 0 for typed names
+    identifiers: tuple[str, ...] = ()  # "scheme:value"
+    row: int = 0  # the line (CSV) or row (XLSX) it came from; the line number for pasted names
+    schema: str = ""  # Company, Organization, LegalEntity or Person; "" when not said (either kind)
 
 
 @dataclass
@@ -138,8 +145,9 @@ def _batch(rows: list[tuple[int, list[str]]], filename: str, country: str | None
             f"expected one of {', '.join(NAME_COLUMNS)} (and optionally country and identifier columns)"
         )
     country_col = next((header.index(c) for c in COUNTRY_COLUMNS if c in header), None)
-    id_cols = [i for i, h in enumerate(header) if h in ID_COLUMNS]
-    used = {name_col, *id_cols} | ({country_col} if country_col is not None else set())
+    schema_col = next((header.index(c) for c in SCHEMA_COLUMNS if c in header), None)
+    id_cols = {i: ID_COLUMNS[h] for i, h in enumerate(header) if h in ID_COLUMNS}
+    used = {name_col, *id_cols} | {c for c in (country_col, schema_col) if c is not None}
     batch = Batch()
     ignored = [rows[0][1][i] for i in range(len(header)) if i not in used and header[i]]
     if ignored:
@@ -149,10 +157,27 @@ def _batch(rows: list[tuple[int, list[str]]], filename: str, country: str | None
         if not name:
             batch.notes.append(f"{filename}:{line}: no name; row skipped")
             continue
-        ids = tuple(v for v in (_cell(row, i) for i in id_cols) if v)
-        batch.queries.append(Query(name, _cell(row, country_col) or country, ids, line))
+        ids = tuple(i for i in (_identifier(scheme, _cell(row, c)) for c, scheme in id_cols.items()) if i)
+        kind = _cell(row, schema_col)
+        schema = SCHEMAS.get(kind.lower().replace(" ", ""), "") if kind else ""
+        if kind and not schema:
+            batch.notes.append(
+                f"{filename}:{line}: type {kind!r} is not one of {', '.join(sorted(set(SCHEMAS.values())))}; screened as either kind"
+            )
+        batch.queries.append(Query(name, _cell(row, country_col) or country, ids, line, schema))
     _cap(batch, filename)
     return batch
+
+
+def _identifier(scheme: str, value: str) -> str:
+    """``scheme:value`` for the matcher; a value of a generic column only when it names its scheme."""
+    value = value.strip()
+    if not value:
+        return ""
+    if scheme:
+        return f"{scheme}:{value.split(':', 1)[1] if value.lower().startswith(scheme + ':') else value}"
+    head, sep, _ = value.partition(":")
+    return value if sep and head.isalpha() else ""
 
 
 def _cell(row: list[str], i: int | None) -> str:

@@ -38,3 +38,26 @@ def csv_text(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     w.writerow([safe_cell(c) for c in columns])
     w.writerows([safe_cell(v) for v in row] for row in rows)
     return buf.getvalue()
+
+
+def xlsx_bytes(columns: Sequence[Any], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1") -> bytes:
+    """An XLSX workbook of a header and rows, every cell through :func:`safe_cell` and stored as a value:
+    openpyxl would otherwise store a string that starts with ``=`` as a formula."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    for row in (columns, *rows):
+        ws.append([_xlsx_value(safe_cell(v)) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # Control characters cannot be written to XLSX at all: drop them rather than fail the export.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))

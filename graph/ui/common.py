@@ -27,7 +27,7 @@ from graph.build import manifest_path
 from graph.errors import GraphError
 from graph.render import View
 from graph.store import EmbeddedStore, GraphStore, open_store
-from graph.tabular import csv_text
+from graph.tabular import csv_text, xlsx_bytes
 
 
 @dataclass
@@ -224,6 +224,13 @@ def download_csv(frame: pd.DataFrame, name: str, key: str) -> None:
     table export, which writes cells raw, is turned off in .streamlit/config.toml)."""
     data = csv_text(list(frame.columns), frame.itertuples(index=False, name=None))
     st.download_button("Download CSV", data, f"{name}.csv", "text/csv", key=key)
+
+
+def download_xlsx(frame: pd.DataFrame, name: str, key: str) -> None:
+    """The same table as an XLSX workbook, with the same protection against formulas."""
+    data = xlsx_bytes(list(frame.columns), frame.itertuples(index=False, name=None), sheet=name)
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    st.download_button("Download XLSX", data, f"{name}.xlsx", mime, key=key)
 
 
 def citations(view: View) -> None:
