@@ -109,7 +109,7 @@ def parser() -> argparse.ArgumentParser:
         "--threshold",
         type=_fraction,
         default=None,
-        help="match at this score (default: $TECHGEO_MATCH_THRESHOLD or 0.85)",
+        help="match at this score (default: $TECHGEO_MATCH_THRESHOLD or 0.7)",
     )
     rs = sub.add_parser("resolve", help="the entity-resolution review queue of the last build, and judgements on it")
     act = rs.add_mutually_exclusive_group(required=True)

@@ -27,7 +27,7 @@ variable               meaning                                         default
 ``TECHGEO_LINK_ROW_CAP``  row cap of a query a link runs on opening   ``1000``
 ``TECHGEO_RESOLVE_AUTO``   matcher score (0–1) at and above which the  ``0.92``
                        build merges two records automatically
-``TECHGEO_RESOLVE_REVIEW`` score from which a pair below the auto     ``0.7``
+``TECHGEO_RESOLVE_REVIEW`` score from which a pair below the auto     ``0.6``
                        threshold goes to the review queue
 ``TECHGEO_MATCH_THRESHOLD`` score at which ``match`` and screening    ``0.85``
                        call two names a match
@@ -160,8 +160,8 @@ class Settings:
     link_timeout: float = 10.0
     link_row_cap: int = 1000
     resolve_auto: float = 0.92
-    resolve_review: float = 0.7
-    match_threshold: float = 0.85
+    resolve_review: float = 0.6
+    match_threshold: float = 0.7
     resolutions_path: Path = field(default=DATA_DIR / "resolutions.yaml")
 
     @property
@@ -196,8 +196,8 @@ def load(**overrides: object) -> Settings:
         "link_timeout": _env("TECHGEO_LINK_TIMEOUT", positive_seconds, 10.0),
         "link_row_cap": _env("TECHGEO_LINK_ROW_CAP", positive_int, 1000),
         "resolve_auto": _env("TECHGEO_RESOLVE_AUTO", fraction, 0.92),
-        "resolve_review": _env("TECHGEO_RESOLVE_REVIEW", fraction, 0.7),
-        "match_threshold": _env("TECHGEO_MATCH_THRESHOLD", fraction, 0.85),
+        "resolve_review": _env("TECHGEO_RESOLVE_REVIEW", fraction, 0.6),
+        "match_threshold": _env("TECHGEO_MATCH_THRESHOLD", fraction, 0.7),
         "resolutions_path": Path(os.environ.get("TECHGEO_RESOLUTIONS") or DATA_DIR / "resolutions.yaml"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -88,7 +88,10 @@ def parse_judgements(text: str, where: str) -> list[Judgement]:
         line = node.start_mark.line + 1
         if not isinstance(node, yaml.MappingNode):
             raise JudgementError(f"{where}:{line}: a judgement is a mapping with {', '.join(FIELDS)}")
-        entry = _construct(node)
+        try:
+            entry = _construct(node)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise JudgementError(f"{where}:{line}: {exc}") from None
         missing = [f for f in FIELDS if entry.get(f) in (None, "")]
         if missing:
             raise JudgementError(f"{where}:{line}: judgement lacks {', '.join(missing)}")

@@ -50,7 +50,10 @@ STRONG_SCHEMES = frozenset({"lei", "uscc", "ofac", "cset", "imo", "mmsi", "duns"
 ALIAS_DISCOUNT = 0.99  # a match on an alias ranks just below the same match on both main names
 SHORT_NAME_CAP = 0.75  # a name of 4 letters or fewer ("RSS", "IGL") is too common to merge on alone
 COUNTRY_MISMATCH = 0.6
-LEGAL_FORM_MISMATCH = 0.9  # "OOO Druzhba" (a limited liability company) and "Druzhba, AO" (a joint-stock one)
+LEGAL_FORM_MISMATCH = 0.9
+# Words that make a different entity of the same name: "Stroytransgaz Group" holds "Stroytransgaz OJSC".
+STRUCTURE_WORDS = frozenset({"group", "holding", "jituan"})
+STRUCTURE_MISMATCH = 0.9  # "OOO Druzhba" (a limited liability company) and "Druzhba, AO" (a joint-stock one)
 # Families of legal forms that lists use for one another ("Co., Ltd." and "Corp." for one Chinese company).
 LEGAL_FAMILY = {
     **dict.fromkeys(("ltd", "corp", "inc", "plc", "pte", "pty", "pvt", "kk", "sdn", "llp"), "limited"),
@@ -59,6 +62,7 @@ LEGAL_FAMILY = {
     **dict.fromkeys(("fze", "dmcc"), "freezone"),
 }
 IDENTIFIER_MISMATCH = 0.3
+CONTAINED = 0.72  # one name's identifying words all in the other's: into the review band
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,15 +189,57 @@ def name_similarity(a: NameForm, b: NameForm) -> float:
     matched = sum(_weight(w) for w in common)
     rest_a = [w for w in a.core if w not in common and len(w) >= 4]
     rest_b = [w for w in b.core if w not in common and len(w) >= 4]
+    found = set(common)
     for w in rest_a:
         best, at = 0.0, -1
         for j, v in enumerate(rest_b):
             sim = Levenshtein.normalized_similarity(w, v, score_cutoff=0.75)
+            if sim < 0.8 and (
+                (min(len(w), len(v)) >= 5 and (w.startswith(v) or v.startswith(w))) or skeleton(w) == skeleton(v)
+            ):
+                sim = 0.8
             if sim > best:
                 best, at = sim, j
         if at >= 0:
-            matched += best * min(_weight(w), _weight(rest_b.pop(at)))
-    return max(2 * matched / total, compact)
+            v = rest_b.pop(at)
+            matched += best * min(_weight(w), _weight(v))
+            found.update((w, v))
+    words = 2 * matched / total
+    # Every identifying word (two or more) of the shorter name is in the longer one ("Suzhou Ultranano" in "Suzhou
+    # Ultranano Precision Optoelectronics Technology Co., Ltd."): a short form, worth a look, not a merge.
+    short = a if len(a.distinctive) <= len(b.distinctive) else b
+    if words < CONTAINED and len(short.distinctive) >= 2 and set(short.distinctive) <= found:
+        words = CONTAINED
+    return max(words, compact)
+
+
+_SKELETON = (
+    (r"(.)\1", r"\1"),
+    ("kh", "h"),
+    ("ks", "x"),
+    ("ph", "f"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("ou", "u"),
+    ("ee", "i"),
+    ("ey", "i"),
+    ("ei", "i"),
+    ("y", "i"),
+    ("w", "v"),
+    ("j", "i"),
+    ("q", "k"),
+    ("c", "k"),
+    ("e", "a"),
+    ("o", "u"),
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def skeleton(word: str) -> str:
+    """A word with the spelling choices of transliteration folded ("Aleksey" and "Alexei" → ``alaxi``)."""
+    for pattern, repl in _SKELETON:
+        word = re.sub(pattern, repl, word) if "(" in pattern else word.replace(pattern, repl)
+    return word
 
 
 def _acronym(a: NameForm, b: NameForm) -> bool:
@@ -253,6 +299,8 @@ def score(a: Record, b: Record) -> Score:
             s = min(s, SHORT_NAME_CAP)
         if i or j:
             s *= ALIAS_DISCOUNT
+        if s >= 0.9 and (x.words & STRUCTURE_WORDS) != (y.words & STRUCTURE_WORDS):
+            s *= STRUCTURE_MISMATCH
         if x.legal and y.legal and s >= 0.9:
             fx = {LEGAL_FAMILY.get(f, f) for f in x.legal}
             if not fx & {LEGAL_FAMILY.get(f, f) for f in y.legal}:

@@ -52,8 +52,8 @@ class Thresholds:
     """The decisions' cut-offs: ``auto`` and above merge, ``review`` to ``auto`` is queued, ``match`` for screening."""
 
     auto: float = 0.92
-    review: float = 0.7
-    match: float = 0.85
+    review: float = 0.6
+    match: float = 0.7
 
     @classmethod
     def of(cls, settings: Any) -> Thresholds:
