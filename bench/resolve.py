@@ -294,7 +294,7 @@ def misses(pairs: list[Pair], th: Thresholds, n: int = 12) -> None:
 def speed(raw_nodes: list[NodeRecord], raw_edges: list, settings: settings_mod.Settings) -> None:
     nodes, edges = merge(raw_nodes, raw_edges)
     started = time.perf_counter()
-    out, _, report = resolve(nodes, edges, [], settings)
+    _, _, report = resolve(nodes, edges, [], settings)
     seconds = time.perf_counter() - started
     print(
         f"\nresolver on the full real build: {report.records} records -> {report.entities} entities, "

@@ -289,3 +289,18 @@ def test_review_accept_and_reject_write_judgements(resolved, tmp_path: Path) -> 
     assert broken.returncode == 1 and broken.stderr.count("\n") == 1 and "resolutions.yaml:" in broken.stderr
     missing = _cli("resolve", "--review", "--store", str(tmp_path / "none.lbdb"), env=env)
     assert missing.returncode == 1 and "run `python -m graph build` first" in missing.stderr
+
+
+def test_thresholds_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.errors import GraphError
+    from graph.resolve import Thresholds
+
+    monkeypatch.setenv("TECHGEO_RESOLVE_AUTO", "0.95")
+    monkeypatch.setenv("TECHGEO_MATCH_THRESHOLD", "0.8")
+    assert Thresholds.of(settings_mod.load()) == Thresholds(0.95, 0.6, 0.8)
+    monkeypatch.setenv("TECHGEO_RESOLVE_AUTO", "high")
+    with pytest.raises(GraphError, match="TECHGEO_RESOLVE_AUTO: 'high' is not a number from 0 to 1"):
+        settings_mod.load()
+    monkeypatch.setenv("TECHGEO_RESOLVE_AUTO", "0.5")
+    with pytest.raises(GraphError, match="review band would be empty"):
+        settings_mod.load()

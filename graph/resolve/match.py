@@ -281,7 +281,8 @@ def score(a: Record, b: Record) -> Score:
     """How alike ``a`` and ``b`` are, 0 to 1, with the reason in words.
 
     Symmetric and deterministic. The decision is the caller's: compare the
-    value with :func:`graph.resolve.thresholds` (auto-merge, review band, match).
+    value with :class:`graph.resolve.Thresholds` (auto-merge, review band, match),
+    which ``Thresholds.of(graph.settings.load())`` reads from the settings.
     """
     if (a.schema in PERSON_SCHEMAS) != (b.schema in PERSON_SCHEMAS) and "LegalEntity" not in (a.schema, b.schema):
         return Score(0.0, f"a {a.schema} is not a {b.schema}", via="schema")
