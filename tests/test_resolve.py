@@ -304,3 +304,21 @@ def test_thresholds_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TECHGEO_RESOLVE_AUTO", "0.5")
     with pytest.raises(GraphError, match="review band would be empty"):
         settings_mod.load()
+
+
+def test_name_index_finds_the_party_among_the_real_entities(resolved) -> None:
+    from graph.resolve import NameIndex, record_from_props
+
+    nodes, _, _ = resolved
+    idx = NameIndex([record_from_props(n.label, n.props) for n in nodes.values() if n.label in ("Company", "Person")])
+    for query, country, expected in [
+        ("华为技术有限公司", "CHN", "huawei"),
+        ("Semiconductor Manufacturing International Corp.", "CHN", "smic"),
+        ("YANGTZE MEMORY TECHNOLOGIES COMPANY LIMITED", "", "ymtc"),
+    ]:
+        hits = idx.search(Record("q", "Company", (query,), (country,) if country else ()), limit=5)
+        assert hits and hits[0][0].id == expected, (query, [(r.id, s.value) for r, s in hits])
+    brazil = idx.search(Record("q", "Company", ("Huawei Cloud Brazil",), ("BRA",)), limit=3)
+    assert nodes[brazil[0][0].id].props["name"] == "Huawei Cloud Brazil" and brazil[0][1].value == 1.0
+    assert all(r.id != "huawei" or s.value < 0.5 for r, s in brazil)
+    assert len(idx.candidates(Record("q", "Company", ("Huawei",)))) < len(idx) / 20

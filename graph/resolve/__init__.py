@@ -10,6 +10,9 @@ The public API, for the build, ``python -m graph match`` and screening:
   :func:`compare_names` for two bare names.
 * :func:`candidate_pairs`, :func:`record_keys` (``blocking``): pairs worth
   scoring, near-linear in the number of records.
+* :class:`NameIndex` (``index``): ``NameIndex(records).search(query, limit,
+  threshold) -> [(Record, Score)]``, the best matches of one query among
+  many records (screening), looking only at records that share a key.
 * :func:`resolve` → ``(nodes, edges, ResolutionReport)`` (``resolver``) and
   :class:`Thresholds`; :func:`source_records` reads ``resolved_from``.
 * :func:`load_judgements`, :func:`add_judgement` (``judgements``): the
@@ -17,6 +20,7 @@ The public API, for the build, ``python -m graph match`` and screening:
 """
 
 from graph.resolve.blocking import candidate_pairs, record_keys
+from graph.resolve.index import NameIndex
 from graph.resolve.judgements import Judgement, add_judgement, load_judgements, parse_judgements
 from graph.resolve.match import Record, Score, compare_names, record_from_props, score
 from graph.resolve.normalize import NameForm, name_form, transliterate
@@ -25,6 +29,7 @@ from graph.resolve.resolver import ResolutionReport, ReviewItem, Thresholds, pai
 __all__ = [
     "Judgement",
     "NameForm",
+    "NameIndex",
     "Record",
     "ResolutionReport",
     "ReviewItem",

@@ -114,6 +114,8 @@ LEGAL_FORMS: dict[str, str] = {
     "youxiangongsi": "ltd",
 }
 _FORM_MAX = max(len(k.split()) for k in LEGAL_FORMS)
+_LAST_WORDS = frozenset(k.split()[-1] for k in LEGAL_FORMS)
+_FIRST_WORDS = frozenset(k.split()[0] for k, v in LEGAL_FORMS.items() if v in ("jsc", "llc"))
 # Compact (space-free) legal-form endings, for transliterated scripts without word breaks.
 _COMPACT_SUFFIXES = sorted(
     {"youxianzerengongsi", "gufenyouxiangongsi", "jituanyouxiangongsi", "youxiangongsi", "gongsi"},
@@ -271,22 +273,23 @@ def transliterate(text: str) -> str:
 
 
 def _fold_legal(tokens: list[str]) -> tuple[list[str], list[str]]:
-    """Take legal forms off the end (and the start: "OOO Gazprom"), longest first."""
+    """Take legal forms off the end (and the start: "OOO Gazprom"), longest first; one word always stays."""
     legal: list[str] = []
     changed = True
-    while changed and tokens:
+    while changed and len(tokens) > 1:
         changed = False
-        for n in range(min(_FORM_MAX, len(tokens) - 1), 0, -1):
-            tail = " ".join(tokens[-n:])
-            if tail in LEGAL_FORMS and len(tokens) > n:
-                legal.insert(0, LEGAL_FORMS[tail])
-                del tokens[-n:]
-                changed = True
-                break
-        if not changed:
+        if tokens[-1] in _LAST_WORDS:
+            for n in range(min(_FORM_MAX, len(tokens) - 1), 0, -1):
+                tail = " ".join(tokens[-n:])
+                if tail in LEGAL_FORMS:
+                    legal.insert(0, LEGAL_FORMS[tail])
+                    del tokens[-n:]
+                    changed = True
+                    break
+        if not changed and tokens[0] in _FIRST_WORDS:
             for n in range(min(_FORM_MAX, len(tokens) - 1), 0, -1):
                 head = " ".join(tokens[:n])
-                if head in LEGAL_FORMS and LEGAL_FORMS[head] in ("jsc", "llc") and len(tokens) > n:
+                if head in LEGAL_FORMS and LEGAL_FORMS[head] in ("jsc", "llc"):
                     legal.append(LEGAL_FORMS[head])
                     del tokens[:n]
                     changed = True
