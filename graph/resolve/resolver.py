@@ -323,8 +323,12 @@ def _merge_cluster(recs: list[NodeRecord]) -> NodeRecord:
             props[k] = list(props[k])
     for r in recs[1:]:
         _union_props(props, r.props)
-    names = [r.props.get("name") for r in recs] + list(props.get("aliases") or [])
-    props["aliases"] = sorted({n for n in names if n and n != props.get("name")})
+    # The first record's aliases keep their order (pictures label a node by its first short alias: "SMIC");
+    # the other records' names and aliases follow in load order.
+    names = list(head.props.get("aliases") or [])
+    for r in recs[1:]:
+        names += [r.props.get("name"), *(r.props.get("aliases") or [])]
+    props["aliases"] = list(dict.fromkeys(n for n in names if n and n != props.get("name")))
     props["resolved_from"] = [r.props["id"] for r in recs]
     props["resolved_sources"] = [",".join(r.props.get("sources") or []) for r in recs]
     return NodeRecord(head.label, props, head.origin)
