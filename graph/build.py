@@ -1,7 +1,9 @@
 """``python -m graph build``: the whole graph from data/ and the loaders, atomically.
 
 The loaders run in order (curated facts first); their records are merged by id
-and by shared external identifiers (``xrefs``), validated as one batch, and
+and by shared external identifiers (``xrefs``), resolved (records of one party
+from several sources become one entity: :mod:`graph.resolve`, with the
+judgements of ``data/resolutions.yaml``), validated as one batch, and
 written with ``replace=True``. On the embedded store that builds a new file and
 swaps it in; on Neo4j it is one transaction. Either way a failed build leaves
 the previous graph serving.
@@ -20,6 +22,7 @@ from typing import Any
 
 from graph.errors import SourceMissing
 from graph.model import Batch, EdgeRecord, NodeRecord, edge_id, validate
+from graph.resolve import load_judgements, resolve
 from graph.settings import Settings
 from graph.store.base import GraphStore, WriteResult
 from loaders import LOADERS
@@ -134,6 +137,15 @@ def build(
     t = lap("load", started)
     nodes, edges = merge(nodes, edges)
     t = lap("merge", t)
+    judgements = load_judgements(settings.resolutions_path)  # a malformed file stops the build before any write
+    before = len(nodes)
+    nodes, edges, resolution = resolve(nodes, edges, judgements, settings)
+    t = lap("resolve", t)
+    progress(
+        f"resolved {resolution.records} records into {resolution.entities} entities "
+        f"({before - len(nodes)} merged away, {len(resolution.review)} pairs to review, "
+        f"{resolution.judgements_applied} judgements applied) in {resolution.seconds:.1f} s"
+    )
     progress(f"validating {len(nodes)} nodes and {len(edges)} edges")
     batch = validate(nodes, edges)  # a build replaces the store, so nothing in it counts
     t = lap("validate", t)
@@ -146,11 +158,21 @@ def build(
         "seconds": round(time.perf_counter() - started, 2),
         "counts": batch.counts(),
         "timings": timings,
+        "resolution": {k: v for k, v in resolution.as_dict().items() if k not in ("merges", "review")}
+        | {"review_queue": len(resolution.review)},
         "loaders": [asdict(r) for r in reports],
     }
     manifest_path(store, settings).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    resolution.save(resolution_path(settings))
     progress(f"done in {manifest['seconds']} s")
     return batch, result, reports
+
+
+def resolution_path(settings: Settings) -> Path:
+    """Where the last build's resolution report (merges and review queue) is kept, beside the manifest."""
+    if settings.neo4j_uri:
+        return settings.store_path.parent / "neo4j.resolution.json"
+    return settings.store_path.with_name(settings.store_path.name + ".resolution.json")
 
 
 def manifest_path(store: GraphStore, settings: Settings) -> Path:

@@ -111,6 +111,26 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--list", action="store_true", help="show each source's files: present or absent, size and age")
     f.add_argument("--from", dest="mirror", metavar="URL", help="a mirror holding the same relative paths")
     f.add_argument("--timeout", type=float, default=300.0, help="seconds per file (default 300)")
+    m = sub.add_parser("match", help="score pairs of names from a CSV file (name1,name2[,schema,country1,country2])")
+    m.add_argument("--pairs", type=Path, required=True, metavar="FILE.csv")
+    m.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=None,
+        help="match at this score (default: $TECHGEO_MATCH_THRESHOLD or 0.7)",
+    )
+    rs = sub.add_parser("resolve", help="the entity-resolution review queue of the last build, and judgements on it")
+    act = rs.add_mutually_exclusive_group(required=True)
+    act.add_argument("--review", action="store_true", help="list the pairs waiting for a judgement")
+    act.add_argument(
+        "--accept", metavar="ID", help="judge the pair ID the same party (written to data/resolutions.yaml)"
+    )
+    act.add_argument("--reject", metavar="ID", help="judge the pair ID two parties (written to data/resolutions.yaml)")
+    rs.add_argument("--by", help="who judges (default: the login name)")
+    rs.add_argument("--why", help="why (default: the matcher's reason and the score)")
+    rs.add_argument("--format", choices=("table", "json"), default="table")
+    rs.add_argument("--limit", type=_count, default=None, help="show at most this many pairs")
+    _store_args(rs)
     s = sub.add_parser("stats", help="counts per label and type, and the sources loaded")
     s.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(s)
@@ -132,6 +152,7 @@ def _argument(parse: Any) -> Any:
 
 _seconds = _argument(settings_mod.positive_seconds)
 _count = _argument(settings_mod.positive_int)
+_fraction = _argument(settings_mod.fraction)
 
 
 def _date(text: str) -> dt.date:
@@ -571,6 +592,67 @@ def cmd_fetch(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_match(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    from graph.resolve.pairs import read_pairs, score_rows
+
+    header, rows = read_pairs(args.pairs)
+    threshold = args.threshold if args.threshold is not None else settings.match_threshold
+    out = score_rows(rows, threshold)
+    columns = [*header, "score", "match"]
+    sys.stdout.write(csv_text(columns, [[r.get(c, "") for c in columns] for r in out]))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
+    import getpass
+
+    from graph.build import resolution_path
+    from graph.resolve import ResolutionReport, add_judgement, load_judgements
+
+    path = resolution_path(settings)
+    if not path.exists():
+        raise GraphError(f"no resolution report at {path}; run `python -m graph build` first")
+    try:
+        report = ResolutionReport.load(path)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise GraphError(f"{path}: not a resolution report ({exc}); run `python -m graph build` again") from None
+    judged = {j.pair for j in load_judgements(settings.resolutions_path)}
+    queue = [r for r in report.review if tuple(sorted((r.a["id"], r.b["id"]))) not in judged]
+    if args.review:
+        shown = queue[: args.limit] if args.limit else queue
+        if args.format == "json":
+            print(json.dumps([r.__dict__ for r in shown], ensure_ascii=False, indent=1, default=_json_default))
+            return 0
+        print(f"{len(queue)} pair(s) to review (from the build of {path.name}; thresholds {report.thresholds})")
+        rows = [
+            [
+                r.id,
+                f"{r.score:.2f}",
+                f"{r.a['name']} [{','.join(r.a['countries'])}] {r.a['dataset']}",
+                f"{r.b['name']} [{','.join(r.b['countries'])}] {r.b['dataset']}",
+                r.why_queued,
+            ]
+            for r in shown
+        ]
+        print(_table(["id", "score", "a", "b", "why"], rows))
+        return 0
+    pair_id = args.accept or args.reject
+    item = next((r for r in report.review if r.id == pair_id), None)
+    if item is None:
+        raise GraphError(
+            f"no pair {pair_id!r} in the review queue of the last build; see `python -m graph resolve --review`"
+        )
+    verdict = "same" if args.accept else "different"
+    by = args.by or getpass.getuser()
+    why = args.why or f"{'accepted' if args.accept else 'rejected'} in review: {item.reason} (score {item.score:.2f})"
+    j = add_judgement(settings.resolutions_path, item.a["id"], item.b["id"], verdict, by, why)
+    print(
+        f"recorded at {settings.resolutions_path}:{j.line}: {item.a['name']!r} and {item.b['name']!r} are "
+        f"{'the same party' if verdict == 'same' else 'two parties'}; the next build applies it"
+    )
+    return 0
+
+
 COMMANDS = {
     "build": cmd_build,
     "import": cmd_import,
@@ -584,6 +666,8 @@ COMMANDS = {
     "licensing": cmd_licensing,
     "centrality": cmd_centrality,
     "render": cmd_render,
+    "match": cmd_match,
+    "resolve": cmd_resolve,
 }
 
 

@@ -21,7 +21,8 @@ prints that message on one line and exits non-zero.
     │   └── QueryError         the query text is invalid for the active dialect
     ├── NodeNotFound           no entity with that id, name or alias
     ├── AmbiguousName          a name matches several entities
-    └── NoPath                 no path between two entities under the filters
+    ├── NoPath                 no path between two entities under the filters
+    └── JudgementError         data/resolutions.yaml is malformed (file, line, problem)
 """
 
 from __future__ import annotations
@@ -115,3 +116,7 @@ class AmbiguousName(GraphError):
 
 class NoPath(GraphError):
     """No path connects two entities under the given filters."""
+
+
+class JudgementError(GraphError):
+    """``data/resolutions.yaml`` is malformed, or a judgement cannot be recorded (file:line: problem)."""

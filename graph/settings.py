@@ -25,6 +25,13 @@ variable               meaning                                         default
 ``TECHGEO_LINK_TIMEOUT``  time limit of a query a link runs on        ``10``
                        opening (``/console?q=…&run=1``), seconds
 ``TECHGEO_LINK_ROW_CAP``  row cap of a query a link runs on opening   ``1000``
+``TECHGEO_RESOLVE_AUTO``   matcher score (0–1) at and above which the  ``0.92``
+                       build merges two records automatically
+``TECHGEO_RESOLVE_REVIEW`` score from which a pair below the auto     ``0.6``
+                       threshold goes to the review queue
+``TECHGEO_MATCH_THRESHOLD`` score at which ``match`` and screening    ``0.85``
+                       call two names a match
+``TECHGEO_RESOLUTIONS``  the judgements file (same/different)        ``data/resolutions.yaml``
 =====================  ==============================================  =========================
 
 A value that does not parse stops the command with a :class:`GraphError` that
@@ -81,6 +88,17 @@ def positive_int(text: str) -> int:
         raise ValueError(f"{text!r} must be at least 1")
     if value > MAX_COUNT:
         raise ValueError(f"{text!r} is above the largest count, {MAX_COUNT}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A score threshold: a number from 0 to 1, or ValueError saying what is wrong."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number from 0 to 1, e.g. 0.9") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{text!r} is not a score: give a number from 0 to 1, e.g. 0.9")
     return value
 
 
@@ -141,6 +159,10 @@ class Settings:
     query_workers: int = 4
     link_timeout: float = 10.0
     link_row_cap: int = 1000
+    resolve_auto: float = 0.92
+    resolve_review: float = 0.6
+    match_threshold: float = 0.7
+    resolutions_path: Path = field(default=DATA_DIR / "resolutions.yaml")
 
     @property
     def limits(self) -> QueryLimits:
@@ -173,8 +195,17 @@ def load(**overrides: object) -> Settings:
         "query_workers": _env("TECHGEO_QUERY_WORKERS", positive_int, 4),
         "link_timeout": _env("TECHGEO_LINK_TIMEOUT", positive_seconds, 10.0),
         "link_row_cap": _env("TECHGEO_LINK_ROW_CAP", positive_int, 1000),
+        "resolve_auto": _env("TECHGEO_RESOLVE_AUTO", fraction, 0.92),
+        "resolve_review": _env("TECHGEO_RESOLVE_REVIEW", fraction, 0.6),
+        "match_threshold": _env("TECHGEO_MATCH_THRESHOLD", fraction, 0.7),
+        "resolutions_path": Path(os.environ.get("TECHGEO_RESOLUTIONS") or DATA_DIR / "resolutions.yaml"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values["store_path"], str):
         values["store_path"] = Path(values["store_path"])
+    if values["resolve_review"] > values["resolve_auto"]:  # type: ignore[operator]
+        raise GraphError(
+            f"TECHGEO_RESOLVE_REVIEW ({values['resolve_review']}) is above TECHGEO_RESOLVE_AUTO "
+            f"({values['resolve_auto']}): the review band would be empty; fix or unset them"
+        )
     return Settings(**values)  # type: ignore[arg-type]
