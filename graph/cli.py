@@ -288,7 +288,7 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
     rows = []
     for r in results:
         c = r.components
-        lists = "; ".join(f"{x['list_name']} since {x['since'] or '?'}" for x in c["direct"])
+        lists = "; ".join(f"{x['list_name']} since {x['since'] or 'date not in source'}" for x in c["direct"])
         rows.append(
             [
                 r.id,

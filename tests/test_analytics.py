@@ -206,7 +206,7 @@ def test_paths_on_both_stores(store: GraphStore) -> None:
     g = store.projection(as_of=dt.date(2023, 6, 1))
     paths = influence_paths(g, "listed-co", "sub-b", k=3)
     assert [p.nodes for p in paths] == [["listed-co", "sub-b"], ["listed-co", "sub-a", "sub-b"]]
-    assert paths[0].hops[0].sentence == "Listed Co owns 25% of Sub B"
+    assert paths[0].hops[0].sentence == "Listed Co owns 25% of Sub B (since 2023-01-01)"
     assert paths[0].hops[0].sources == ["src-test"]
     assert influence_paths(g, "listed-co", "sub-b", types=["OWNS"], max_hops=1)[0].length == 1
     earlier = store.projection(as_of=dt.date(2022, 6, 1))  # the direct stake starts in 2023
@@ -603,3 +603,45 @@ def test_every_json_output_is_json(tmp_path) -> None:
     assert out["licensing"] == []
     res = run("exposure", "China", "--as-of", "2024-01-01", "--store", db)
     assert res.returncode == 0 and "no exposure found" in res.stdout
+
+
+def test_year_only_facts_start_on_1_january_and_undated_ones_are_flagged(store: GraphStore) -> None:
+    """The as-of date tells the truth: a licence known as "2023" is not on a 2022 picture, an undated
+    listing is left out of pictures by default but still counts, flagged, in exposure."""
+    from graph.analytics.exposure import sanction_exposure
+
+    nodes = [
+        source(),
+        company("lic", "Licensor"),
+        company("licensee", "Licensee"),
+        company("undated-co", "Undated Co"),
+        NodeRecord("SanctionList", {"id": "us-ofac-sdn", "name": "SDN", "sources": ["src-test"]}),
+    ]
+    edges = [
+        edge("LICENSES_TO", "lic", "licensee", year=2023),
+        edge("LISTED_ON", "lic", "us-ofac-sdn", valid_from="2019-05-16"),
+        edge("LISTED_ON", "undated-co", "us-ofac-sdn"),
+    ]
+    write_records(store, nodes, edges)
+
+    def licences(day: dt.date) -> list[dict]:
+        return [d for _, _, d in store.projection(as_of=day).edges(data=True) if d["type"] == "LICENSES_TO"]
+
+    assert licences(dt.date(2022, 12, 31)) == []
+    assert [d["dating"] for d in licences(dt.date(2023, 1, 1))] == ["approximate"]
+    for day, expected in ((dt.date(2022, 12, 31), 0), (dt.date(2023, 1, 1), 1)):  # the columnar read agrees
+        assert store.topology(as_of=day).edges.column("type").to_pylist().count("LICENSES_TO") == expected
+    path = influence_paths(store.projection(as_of=dt.date(2024, 1, 1)), "lic", "licensee")[0]
+    assert path.hops[0].sentence == "Licensor licenses patents to Licensee (since about 2023, year only)"
+
+    # Pictures leave the undated listing out and count it; analyses keep it.
+    dated = store.projection(as_of=dt.date(2024, 1, 1), undated=False)
+    assert not dated.has_edge("undated-co", "us-ofac-sdn") and dated.graph["undated_left_out"] == 1
+    sub = store.neighbourhood("undated-co", as_of=dt.date(2024, 1, 1), undated=False)
+    assert sub.edges == {} and len(sub.undated_left_out) == 1
+    assert len(store.neighbourhood("undated-co", as_of=dt.date(2024, 1, 1)).edges) == 1
+    day = dt.date(2024, 1, 1)
+    found = {r.id: r.as_dict() for r in sanction_exposure(store.projection(as_of=day), day, [])}
+    listing = found["undated-co"]["components"]["direct"][0]
+    assert found["undated-co"]["score"] > 0, "an undated listing must never read as not listed"
+    assert listing["since"] is None and listing["since_text"] == "date not in source" and not listing["date_known"]

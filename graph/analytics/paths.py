@@ -26,7 +26,7 @@ import numpy as np
 
 from graph.analytics.topology import Topology, bfs_distances
 from graph.errors import NoPath
-from graph.schema import load_schema
+from graph.schema import dating_text, fact_dating, load_schema
 
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
@@ -42,6 +42,7 @@ class Hop:
     sentence: str
     sources: list[str]
     confidence: str
+    dating: str = "exact"  # graph.schema.fact_dating: exact, approximate, unknown or timeless
 
 
 @dataclass
@@ -85,7 +86,12 @@ def sentence_for(nodes: Mapping[str, Mapping[str, Any]], start: str, end: str, d
         share_text=f" ({share:g}% of the market)" if share is not None else "",
         input_text=f" with {data['input']}" if data.get("input") else "",
     )
-    return text[0].upper() + text[1:]
+    # What the command line and every picture's tooltip say of a fact besides its shape: the legal
+    # citation and footnote of a listing, and when it started (exact, a year only, or unknown).
+    facts = [f"footnote {data['footnote']}" if data.get("footnote") else "", str(data.get("citation") or "")]
+    facts.append(dating_text(data["type"], data))
+    extra = "; ".join(f for f in facts if f)
+    return text[0].upper() + text[1:] + (f" ({extra})" if extra else "")
 
 
 def _best_edge(top: Topology, edges: np.ndarray) -> tuple[int, dict[str, Any]]:
@@ -204,6 +210,7 @@ def influence_paths(
                     sentence_for(names, data["start"], data["end"], data),
                     list(data.get("sources", [])),
                     data.get("confidence", "high"),
+                    fact_dating(data["type"], data),
                 )
             )
         paths.append(path)
