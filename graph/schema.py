@@ -186,6 +186,7 @@ class RelSpec:
     doc: str
     properties: dict[str, PropertySpec]
     timeless: bool = False  # says what a thing is or where it sits: an undated one is not "date unknown"
+    substantive: bool = False  # carries substance on an influence path (ranks before placing types)
 
     required: tuple[str, ...] = field(init=False, default=())
 
@@ -380,6 +381,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             body.get("doc", ""),
             props,
             bool(body.get("timeless", False)),
+            bool(body.get("substantive", False)),
         )
     for must in ("Source",):
         if must not in labels:

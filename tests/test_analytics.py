@@ -239,9 +239,9 @@ def test_paths_are_the_k_shortest_simple_paths_yen_finds(seed: int, directed: bo
         yen = []
     if not yen:
         with pytest.raises(NoPath):
-            influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+            influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed, rank="length")
         return
-    ours = influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+    ours = influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed, rank="length")
     assert [p.length for p in ours] == [len(p) - 1 for p in yen]
     for p in ours:
         assert len(set(p.nodes)) == len(p.nodes) and p.nodes[0] == "n0" and p.nodes[-1] == "n1"
@@ -645,3 +645,48 @@ def test_year_only_facts_start_on_1_january_and_undated_ones_are_flagged(store: 
     listing = found["undated-co"]["components"]["direct"][0]
     assert found["undated-co"]["score"] > 0, "an undated listing must never read as not listed"
     assert listing["since"] is None and listing["since_text"] == "date not in source" and not listing["date_known"]
+
+
+def hub_graph() -> nx.MultiDiGraph:
+    """SMIC and ASML joined through a hub country (short, says little) and through a control (long, says a lot)."""
+    g = nx.MultiDiGraph()
+    for n, label in [("smic", "Company"), ("asml", "Company"), ("CHN", "Country"), ("ctl", "ExportControl"),
+                     ("duv", "Product"), ("tech", "Technology")]:  # fmt: skip
+        g.add_node(n, label=label, name=n.upper())
+    edges = [("smic", "CHN", "HEADQUARTERED_IN"), ("CHN", "tech", "SUPPLIES"), ("asml", "tech", "SUPPLIES"),
+             ("ctl", "CHN", "TARGETS"), ("ctl", "duv", "RESTRICTS"), ("asml", "duv", "MAKES")]  # fmt: skip
+    for i in range(40):  # China's other companies make it a hub
+        g.add_node(f"c{i}", label="Company", name=f"Company {i}")
+        edges.append((f"c{i}", "CHN", "HEADQUARTERED_IN"))
+    for i, (a, b, t) in enumerate(edges):
+        g.add_edge(a, b, key=f"e{i}", type=t, sources=["s"])
+    return g
+
+
+def test_paths_rank_by_what_they_carry_and_say_how_many_there_are() -> None:
+    from graph.analytics.paths import path_page
+
+    g = hub_graph()
+    by_relevance = path_page(g, "smic", "asml", k=1, max_hops=4)
+    by_length = path_page(g, "smic", "asml", k=1, max_hops=4, rank="length")
+    assert by_length.paths[0].nodes == ["smic", "CHN", "tech", "asml"]
+    # Through the control: one hop longer, but TARGETS/RESTRICTS/MAKES carry substance and the control is no hub.
+    assert by_relevance.paths[0].nodes == ["smic", "CHN", "ctl", "duv", "asml"]
+    assert by_relevance.paths[0].cost < by_length.paths[0].cost
+    assert by_relevance.total == by_length.total == 2 and not by_relevance.capped
+    assert by_relevance.caption() == "showing 1–1 of 2 paths, ranked by relevance (hub and type penalty)"
+    second = path_page(g, "smic", "asml", k=1, max_hops=4, offset=1)
+    assert second.paths[0].nodes == by_length.paths[0].nodes and second.caption().startswith("showing 2–2 of 2")
+    capped = path_page(g, "smic", "asml", k=1, max_hops=4, cap=1)
+    assert capped.capped and "of more than 1 paths" in capped.caption()
+
+
+def test_nearest_reachable_is_sorted_by_distance_then_relevance() -> None:
+    g = hub_graph()
+    g.add_node("island", label="Company", name="Island")
+    with pytest.raises(NoPath) as err:
+        influence_paths(g, "ctl", "island")
+    near = str(err.value).split("nearest reachable: ")[1].split(", ")
+    # One hop away first (DUV via a substantive RESTRICTS before China), then two hops, never alphabetical.
+    assert near[:2] == ["DUV (1 hop)", "CHN (1 hop)"], near
+    assert all("(2 hops)" in x for x in near[2:]) and near[2] == "ASML (2 hops)", near
