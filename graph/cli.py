@@ -57,6 +57,12 @@ def parser() -> argparse.ArgumentParser:
     pa.add_argument("--max-hops", type=_count, default=6)
     pa.add_argument("--types", help="comma-separated relationship types (default: all)")
     pa.add_argument("--undirected", action="store_true", help="ignore direction (the default follows it)")
+    pa.add_argument(
+        "--rank",
+        choices=("relevance", "length"),
+        default="relevance",
+        help="relevance: hub-degree and type penalty (see README); length: fewest hops first",
+    )
     pa.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
     pa.add_argument("--format", choices=("table", "json"), default="table")
     _store_args(pa)
@@ -271,20 +277,23 @@ def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
 
 
 def cmd_paths(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
-    from graph.analytics.paths import influence_paths
+    from graph.analytics.paths import path_page
 
     as_of = args.as_of or dt.date.today()
     with _open(settings) as store:
         types = _names(args.types, store.schema.relationships, "relationship type(s)")
         a, b = store.resolve(args.source), store.resolve(args.target)
         top = store.topology(as_of=as_of)
-    paths = influence_paths(top, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected)
+    page = path_page(
+        top, a, b, k=args.k, types=types, max_hops=args.max_hops, directed=not args.undirected, rank=args.rank
+    )
+    paths = page.paths
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in paths], default=_json_default, ensure_ascii=False, indent=1))
         return 0
-    print(f"{len(paths)} path(s) from {top.name(top.index(a))} to {top.name(top.index(b))} as of {as_of}:")
+    print(f"{page.caption()}, from {top.name(top.index(a))} to {top.name(top.index(b))} as of {as_of}:")
     for i, p in enumerate(paths, 1):
-        print(f"\n{i}. {p.length} hop(s)")
+        print(f"\n{i}. {p.length} hop(s), {p.cost:.1f} bits")
         for h in p.hops:
             note = "" if h.confidence == "high" else f" [confidence {h.confidence}]"
             print(f"   {h.sentence}{note} (sources: {', '.join(h.sources)})")
@@ -317,7 +326,7 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
     rows = []
     for r in results:
         c = r.components
-        lists = "; ".join(f"{x['list_name']} since {x['since'] or '?'}" for x in c["direct"])
+        lists = "; ".join(f"{x['list_name']} since {x['since'] or 'date not in source'}" for x in c["direct"])
         rows.append(
             [
                 r.id,

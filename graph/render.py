@@ -183,9 +183,12 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
             "label": e["type"] if show_labels else None,
             "tip": f"{e['type']}"
             + (f"\n{e['sentence']}" if e.get("sentence") else "")
+            + ("\ndate unknown: no start date in the source" if e.get("dating") == "unknown" else "")
             + (f"\nsources: {', '.join(e.get('sources') or [])}" if e.get("sources") else ""),
             "arrows": "to",
-            "dashes": e.get("confidence") == "low",
+            # Dashed: a fact whose date nobody recorded, or one known only at low confidence.
+            "dashes": e.get("confidence") == "low" or e.get("dating") == "unknown",
+            "dating": e.get("dating", "exact"),
         }
         for e in view.edges
     ]

@@ -185,6 +185,8 @@ class RelSpec:
     sentence: str
     doc: str
     properties: dict[str, PropertySpec]
+    timeless: bool = False  # says what a thing is or where it sits: an undated one is not "date unknown"
+    substantive: bool = False  # carries substance on an influence path (ranks before placing types)
 
     required: tuple[str, ...] = field(init=False, default=())
 
@@ -372,7 +374,14 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
         for pname, praw in (body.get("properties") or {}).items():
             props[pname] = _property(pname, praw, f"relationships.{name}")
         rels[name] = RelSpec(
-            name, tuple(body["from"]), tuple(body["to"]), body.get("sentence", ""), body.get("doc", ""), props
+            name,
+            tuple(body["from"]),
+            tuple(body["to"]),
+            body.get("sentence", ""),
+            body.get("doc", ""),
+            props,
+            bool(body.get("timeless", False)),
+            bool(body.get("substantive", False)),
         )
     for must in ("Source",):
         if must not in labels:
@@ -385,3 +394,56 @@ def load_schema(path: Path = SCHEMA_FILE) -> Schema:
     """Load and check the schema once per process."""
     with open(path, encoding="utf-8") as fh:
         return parse_schema(yaml.safe_load(fh))
+
+
+# How a fact's start is known (see the comment above ``relationships`` in schema.yaml).
+EXACT, APPROXIMATE, UNKNOWN, TIMELESS = "exact", "approximate", "unknown", "timeless"
+
+
+def fact_start(props: Any) -> dt.date | None:
+    """The first day a fact holds: its ``valid_from``, else 1 January of its ``year``, else None.
+
+    A licence known only as "2023" must not show on a 2020 picture, so a year
+    alone starts the fact on that year's first day (marked approximate by
+    :func:`fact_dating`).
+
+    >>> fact_start({"year": 2023})
+    datetime.date(2023, 1, 1)
+    """
+    start = props.get("valid_from")
+    if start is not None:
+        return start
+    year = props.get("year")
+    return dt.date(int(year), 1, 1) if year is not None else None
+
+
+def fact_dating(rel_type: str, props: Any) -> str:
+    """``exact`` (a valid_from), ``approximate`` (a year only), ``timeless`` (a type that needs no date)
+    or ``unknown`` (a fact that starts on some date nobody recorded).
+
+    >>> fact_dating("LICENSES_TO", {"year": 2023}), fact_dating("LISTED_ON", {}), fact_dating("TYPE_OF", {})
+    ('approximate', 'unknown', 'timeless')
+    """
+    if props.get("valid_from") is not None:
+        return EXACT
+    if props.get("year") is not None:
+        return APPROXIMATE
+    spec = load_schema().relationships.get(rel_type)
+    return TIMELESS if spec is not None and spec.timeless else UNKNOWN
+
+
+def dating_text(rel_type: str, props: Any) -> str:
+    """The start of a fact in words for sentences and tables: "since 2019-05-16", "since about 2023"
+    (a year only), "date unknown", or "" for a timeless fact."""
+    dating = fact_dating(rel_type, props)
+    until = props.get("valid_to")
+    end = f" until {_iso(until)}" if until is not None else ""
+    if dating == EXACT:
+        return f"since {_iso(props['valid_from'])}{end}"
+    if dating == APPROXIMATE:
+        return f"since about {int(props['year'])}, year only{end}"
+    return ("date unknown" + end) if dating == UNKNOWN else end.strip()
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

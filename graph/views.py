@@ -19,6 +19,7 @@ from graph.analytics.paths import sentence_for
 from graph.analytics.supply import SupplyFacts
 from graph.layout import layered
 from graph.render import EDGE_FONT, LABEL_GROW, View, cited_sources, label_width, layout_boxes
+from graph.schema import UNKNOWN, fact_dating
 from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
@@ -72,6 +73,7 @@ def _edge(e: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]) -> dict[
         "type": rel_type,
         "sources": list(e.get("sources") or []),
         "confidence": e.get("confidence", "high"),
+        "dating": fact_dating(rel_type, e),
         "sentence": sentence_for(nodes, start, end, {**e, "type": rel_type}),
     }
 
@@ -90,16 +92,34 @@ def subgraph_view(
     nodes = [_node(n, heat) for n in sub.nodes.values()]
     edges = [_edge(e, sub.nodes) for e in sub.edges.values() if e["_start"] in sub.nodes and e["_end"] in sub.nodes]
     cited = [s for n in sub.nodes.values() for s in n.get("sources") or []] + [s for e in edges for s in e["sources"]]
+    params = {**(params or {}), "undated_left_out": len(sub.undated_left_out)}
     return View(
         title=title,
         nodes=nodes,
         edges=edges,
         as_of=as_of.isoformat(),
         focus=focus,
-        caption=caption,
+        caption=_with_undated(caption, len(sub.undated_left_out), edges),
         sources=source_records(store, cited),
-        params=dict(params or {}),
+        params=params,
     )
+
+
+def undated_caption(left_out: int, drawn: int = 0) -> str:
+    """What an as-of picture says of facts with no date: how many it left out, or how many it draws dashed."""
+    parts = []
+    if left_out:
+        parts.append(
+            f"{left_out:,} undated fact{'s' if left_out != 1 else ''} left out (include undated facts to see them)"
+        )
+    if drawn:
+        parts.append(f"{drawn:,} fact{'s' if drawn != 1 else ''} with no known date drawn dashed")
+    return "; ".join(parts)
+
+
+def _with_undated(caption: str, left_out: int, edges: Iterable[Mapping[str, Any]]) -> str:
+    note = undated_caption(left_out, sum(1 for e in edges if e.get("dating") == UNKNOWN))
+    return f"{caption}; {note}" if caption and note else caption or note
 
 
 def neighbourhood_caption(sub: Subgraph, offset: int = 0) -> str:
@@ -122,17 +142,19 @@ def neighbourhood_view(
     offset: int = 0,
     heat: Mapping[str, float] | None = None,
     expanded: Sequence[tuple[str, int]] = (),
+    undated: bool = False,
 ) -> View:
     """The neighbourhood of an entity (by id, name or alias), with expanded nodes merged in.
 
     ``expanded`` lists (node id, offset) pairs: each adds one page of that
     node's direct neighbours, so a click in the app grows the picture.
+    Facts with no known date are left out unless ``undated`` (the caption counts them).
     """
     as_of = as_of or dt.date.today()
     focus = store.resolve(entity)
-    sub = store.neighbourhood(focus, hops, labels, types, as_of, limit=limit, offset=offset)
+    sub = store.neighbourhood(focus, hops, labels, types, as_of, limit=limit, offset=offset, undated=undated)
     caption = neighbourhood_caption(sub, offset)
-    more_caption, totals = _expand(store, sub, expanded, labels, types, as_of, limit)
+    more_caption, totals = _expand(store, sub, expanded, labels, types, as_of, limit, undated)
     name = sub.nodes[focus].get("name", focus)
     params = {
         "kind": "neighbourhood",
@@ -146,6 +168,7 @@ def neighbourhood_view(
         "total_neighbours": sub.total_neighbours,  # of the focus, for paging
         "expanded": [list(x) for x in expanded],
         "expanded_totals": totals,  # of each expanded node, for its own paging
+        "undated": undated,
     }
     return subgraph_view(store, sub, f"{name}: neighbourhood", as_of, focus, heat, caption + more_caption, params)
 
@@ -158,11 +181,13 @@ def _expand(
     types: Sequence[str] | None,
     as_of: dt.date,
     limit: int,
+    undated: bool = False,
 ) -> tuple[str, dict[str, int]]:
     """Merge one page of each expanded node's neighbours into ``sub``; the caption and each node's total."""
     caption, totals = "", {}
     for node_id, page in expanded:
-        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page)
+        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page, undated=undated)
+        sub.undated_left_out |= more.undated_left_out
         sub.nodes.update({k: v for k, v in more.nodes.items() if k not in sub.nodes})
         sub.edges.update(more.edges)
         name = more.nodes[node_id].get("name", node_id)
@@ -179,6 +204,7 @@ def seed_view(
     expanded: Sequence[tuple[str, int]] = (),
     limit: int = 150,
     supply: SupplyFacts | None = None,
+    undated: bool = False,
 ) -> View:
     """The seed story, as of a date: Huawei's lists and controls, its licensees with their countries and
     those countries' Belt and Road membership, the foundries that make its chips, and the chokepoint
@@ -187,6 +213,9 @@ def seed_view(
     ``g`` is the projection on ``as_of`` when the caller has it (the app caches one);
     ``expanded`` grows the story as in :func:`neighbourhood_view`; ``supply`` is the store's
     :func:`~graph.analytics.supply.supply_facts` when the caller has them.
+    The entities are chosen from every fact valid that day, dated or not (HiSilicon belongs to the
+    story although its tie to Huawei has no date), but only dated facts are drawn unless ``undated``:
+    the caption counts the undated ones left out, and an entity left with no fact drawn is dropped.
     """
     from graph.analytics.supply import dependence_of, group_of, supply_facts
 
@@ -223,7 +252,11 @@ def seed_view(
         keep.add(d["input"])
         if d["top_provider"]:
             keep.add(d["top_provider"][0])
-    sub = store.subgraph(keep, (*SEED_TYPES, "MANUFACTURES_FOR", "OWNS"), as_of)
+    sub = store.subgraph(keep, (*SEED_TYPES, "MANUFACTURES_FOR", "OWNS"), as_of, undated)
+    if not undated:
+        tied = {x for e in sub.edges.values() for x in (e["_start"], e["_end"])} | {focus}
+        sub.nodes = {k: v for k, v in sub.nodes.items() if k in tied}
+        keep &= tied
     countries = sum(1 for n in keep if g.nodes[n].get("label") == "Country")
     caption = (
         f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership; "
@@ -235,9 +268,10 @@ def seed_view(
             else ""
         )
     )
-    more_caption, totals = _expand(store, sub, expanded, None, None, as_of, limit)
+    more_caption, totals = _expand(store, sub, expanded, None, None, as_of, limit, undated)
     params = {
         "kind": "seed",
+        "undated": undated,
         "entity": focus,
         "as_of": as_of.isoformat(),
         "limit": limit,
@@ -289,6 +323,7 @@ def paths_view(
                 "type": h.type,
                 "sources": h.sources,
                 "confidence": h.confidence,
+                "dating": h.dating,
                 "sentence": h.sentence,
             }
     view = View(
@@ -394,8 +429,8 @@ def query_view(
 
 # The page each kind of view comes from, and the link parameters that page reads.
 _LIVE_PAGES = {
-    "neighbourhood": ("explore", ("entity", "hops", "types", "labels", "as_of")),
-    "seed": ("explore", ("entity", "as_of")),
+    "neighbourhood": ("explore", ("entity", "hops", "types", "labels", "as_of", "undated")),
+    "seed": ("explore", ("entity", "as_of", "undated")),
     "paths": ("paths", ("from", "to", "types", "hops", "k", "directed", "as_of")),
     "exposure": ("exposure", ("entity", "as_of")),
     "query": ("console", ("q", "params")),
@@ -411,7 +446,9 @@ def live_link(view: View) -> tuple[str, dict[str, str]] | None:
     out = {}
     for key in keys:
         value = view.params.get(key, view.as_of if key == "as_of" else None)
-        if value is not None and value != []:
+        if isinstance(value, bool):
+            out[key] = "1" if value else "0"
+        elif value is not None and value != []:
             out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     if name == "console":
         out["run"] = "1"

@@ -206,7 +206,7 @@ def test_paths_on_both_stores(store: GraphStore) -> None:
     g = store.projection(as_of=dt.date(2023, 6, 1))
     paths = influence_paths(g, "listed-co", "sub-b", k=3)
     assert [p.nodes for p in paths] == [["listed-co", "sub-b"], ["listed-co", "sub-a", "sub-b"]]
-    assert paths[0].hops[0].sentence == "Listed Co owns 25% of Sub B"
+    assert paths[0].hops[0].sentence == "Listed Co owns 25% of Sub B (since 2023-01-01)"
     assert paths[0].hops[0].sources == ["src-test"]
     assert influence_paths(g, "listed-co", "sub-b", types=["OWNS"], max_hops=1)[0].length == 1
     earlier = store.projection(as_of=dt.date(2022, 6, 1))  # the direct stake starts in 2023
@@ -239,9 +239,9 @@ def test_paths_are_the_k_shortest_simple_paths_yen_finds(seed: int, directed: bo
         yen = []
     if not yen:
         with pytest.raises(NoPath):
-            influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+            influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed, rank="length")
         return
-    ours = influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed)
+    ours = influence_paths(g, "n0", "n1", k=7, max_hops=5, directed=directed, rank="length")
     assert [p.length for p in ours] == [len(p) - 1 for p in yen]
     for p in ours:
         assert len(set(p.nodes)) == len(p.nodes) and p.nodes[0] == "n0" and p.nodes[-1] == "n1"
@@ -603,3 +603,90 @@ def test_every_json_output_is_json(tmp_path) -> None:
     assert out["licensing"] == []
     res = run("exposure", "China", "--as-of", "2024-01-01", "--store", db)
     assert res.returncode == 0 and "no exposure found" in res.stdout
+
+
+def test_year_only_facts_start_on_1_january_and_undated_ones_are_flagged(store: GraphStore) -> None:
+    """The as-of date tells the truth: a licence known as "2023" is not on a 2022 picture, an undated
+    listing is left out of pictures by default but still counts, flagged, in exposure."""
+    from graph.analytics.exposure import sanction_exposure
+
+    nodes = [
+        source(),
+        company("lic", "Licensor"),
+        company("licensee", "Licensee"),
+        company("undated-co", "Undated Co"),
+        NodeRecord("SanctionList", {"id": "us-ofac-sdn", "name": "SDN", "sources": ["src-test"]}),
+    ]
+    edges = [
+        edge("LICENSES_TO", "lic", "licensee", year=2023),
+        edge("LISTED_ON", "lic", "us-ofac-sdn", valid_from="2019-05-16"),
+        edge("LISTED_ON", "undated-co", "us-ofac-sdn"),
+    ]
+    write_records(store, nodes, edges)
+
+    def licences(day: dt.date) -> list[dict]:
+        return [d for _, _, d in store.projection(as_of=day).edges(data=True) if d["type"] == "LICENSES_TO"]
+
+    assert licences(dt.date(2022, 12, 31)) == []
+    assert [d["dating"] for d in licences(dt.date(2023, 1, 1))] == ["approximate"]
+    for day, expected in ((dt.date(2022, 12, 31), 0), (dt.date(2023, 1, 1), 1)):  # the columnar read agrees
+        assert store.topology(as_of=day).edges.column("type").to_pylist().count("LICENSES_TO") == expected
+    path = influence_paths(store.projection(as_of=dt.date(2024, 1, 1)), "lic", "licensee")[0]
+    assert path.hops[0].sentence == "Licensor licenses patents to Licensee (since about 2023, year only)"
+
+    # Pictures leave the undated listing out and count it; analyses keep it.
+    dated = store.projection(as_of=dt.date(2024, 1, 1), undated=False)
+    assert not dated.has_edge("undated-co", "us-ofac-sdn") and dated.graph["undated_left_out"] == 1
+    sub = store.neighbourhood("undated-co", as_of=dt.date(2024, 1, 1), undated=False)
+    assert sub.edges == {} and len(sub.undated_left_out) == 1
+    assert len(store.neighbourhood("undated-co", as_of=dt.date(2024, 1, 1)).edges) == 1
+    day = dt.date(2024, 1, 1)
+    found = {r.id: r.as_dict() for r in sanction_exposure(store.projection(as_of=day), day, [])}
+    listing = found["undated-co"]["components"]["direct"][0]
+    assert found["undated-co"]["score"] > 0, "an undated listing must never read as not listed"
+    assert listing["since"] is None and listing["since_text"] == "date not in source" and not listing["date_known"]
+
+
+def hub_graph() -> nx.MultiDiGraph:
+    """SMIC and ASML joined through a hub country (short, says little) and through a control (long, says a lot)."""
+    g = nx.MultiDiGraph()
+    for n, label in [("smic", "Company"), ("asml", "Company"), ("CHN", "Country"), ("ctl", "ExportControl"),
+                     ("duv", "Product"), ("tech", "Technology")]:  # fmt: skip
+        g.add_node(n, label=label, name=n.upper())
+    edges = [("smic", "CHN", "HEADQUARTERED_IN"), ("CHN", "tech", "SUPPLIES"), ("asml", "tech", "SUPPLIES"),
+             ("ctl", "CHN", "TARGETS"), ("ctl", "duv", "RESTRICTS"), ("asml", "duv", "MAKES")]  # fmt: skip
+    for i in range(40):  # China's other companies make it a hub
+        g.add_node(f"c{i}", label="Company", name=f"Company {i}")
+        edges.append((f"c{i}", "CHN", "HEADQUARTERED_IN"))
+    for i, (a, b, t) in enumerate(edges):
+        g.add_edge(a, b, key=f"e{i}", type=t, sources=["s"])
+    return g
+
+
+def test_paths_rank_by_what_they_carry_and_say_how_many_there_are() -> None:
+    from graph.analytics.paths import path_page
+
+    g = hub_graph()
+    by_relevance = path_page(g, "smic", "asml", k=1, max_hops=4)
+    by_length = path_page(g, "smic", "asml", k=1, max_hops=4, rank="length")
+    assert by_length.paths[0].nodes == ["smic", "CHN", "tech", "asml"]
+    # Through the control: one hop longer, but TARGETS/RESTRICTS/MAKES carry substance and the control is no hub.
+    assert by_relevance.paths[0].nodes == ["smic", "CHN", "ctl", "duv", "asml"]
+    assert by_relevance.paths[0].cost < by_length.paths[0].cost
+    assert by_relevance.total == by_length.total == 2 and not by_relevance.capped
+    assert by_relevance.caption() == "showing 1–1 of 2 paths, ranked by relevance (hub and type penalty)"
+    second = path_page(g, "smic", "asml", k=1, max_hops=4, offset=1)
+    assert second.paths[0].nodes == by_length.paths[0].nodes and second.caption().startswith("showing 2–2 of 2")
+    capped = path_page(g, "smic", "asml", k=1, max_hops=4, cap=1)
+    assert capped.capped and "of more than 1 paths" in capped.caption()
+
+
+def test_nearest_reachable_is_sorted_by_distance_then_relevance() -> None:
+    g = hub_graph()
+    g.add_node("island", label="Company", name="Island")
+    with pytest.raises(NoPath) as err:
+        influence_paths(g, "ctl", "island")
+    near = str(err.value).split("nearest reachable: ")[1].split(", ")
+    # One hop away first (DUV via a substantive RESTRICTS before China), then two hops, never alphabetical.
+    assert near[:2] == ["DUV (1 hop)", "CHN (1 hop)"], near
+    assert all("(2 hops)" in x for x in near[2:]) and near[2] == "ASML (2 hops)", near

@@ -491,3 +491,49 @@ def test_a_new_storyboard_is_made_filled_presented_and_exported(
     linked.switch_page("graph/ui/pages/briefing.py").run()
     assert linked.selectbox(key="board_pick").value == "Wall-of-China"
     assert [e.proto.expanded for e in linked.expander if e.label[:1].isdigit()] == [False, True]
+
+
+def test_the_2020_picture_shows_only_what_was_true_then(core_env: str) -> None:
+    """Licences known only by a later year stay off a 2020 picture; undated facts are left out and
+    counted until the reader includes them; an undated listing reads "date not in source", never "?"."""
+    from graph import views as gv
+
+    day = dt.date(2020, 9, 15)
+    with open_store(settings_mod.load()) as store:
+        view = gv.seed_view(store, day)
+        included = gv.seed_view(store, day, undated=True)
+    licensees = {e["to"] for e in view.edges if e["type"] == "LICENSES_TO"}
+    assert not licensees & {"xiaomi", "volkswagen", "sharp", "amazon", "vivo"}, licensees
+    assert all(e["dating"] != "unknown" for e in view.edges)
+    assert any(e["dating"] == "unknown" for e in included.edges)
+
+    at = app()
+    at.date_input(key="as_of").set_value(day).run()
+    caption = plain(at.markdown[0].value)
+    assert re.search(r"\d+ undated facts? left out", caption), caption
+    assert at.toggle(key="undated").value is False
+    at.toggle(key="undated").set_value(True).run()
+    caption = plain(at.markdown[0].value)
+    assert "left out" not in caption and "drawn dashed" in caption, caption
+    details = " ".join(plain(m.value) for m in at.markdown)
+    assert "DoD Section 1260H" in details and "date not in source" in details and "since ?" not in details
+
+
+def test_paths_page_says_how_many_pages_through_them_and_ranks_the_control_first(core_env: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.run()
+    at.query_params.update({"from": "smic", "to": "asml", "hops": "4", "k": "5", "directed": "0", "types": ""})
+    at.switch_page("graph/ui/pages/paths.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = [plain(m.value).strip("*") for m in at.markdown]
+    count = next(t for t in text if t.startswith("showing "))
+    assert re.match(r"showing 1–5 of \d+ paths, ranked by relevance", count), count
+    # The Dutch control on DUV lithography, effective 2023-09-01, is the first path, and its hop says when.
+    first = text[text.index(next(t for t in text if t.startswith("1. "))) + 1 :]
+    assert any("Netherlands" in t and "since 2023-09-01" in t for t in first[:4]), "\n".join(first[:5])
+    assert "log2" in " ".join(c.value for c in at.caption)  # the ranking is explained on the page
+    at.button(key="paths_next").click().run()
+    assert any(plain(m.value).strip("*").startswith("showing 6–10 of ") for m in at.markdown)
+    at.radio(key="path_rank").set_value("length").run()
+    count = next(plain(m.value).strip("*") for m in at.markdown if plain(m.value).strip("*").startswith("showing "))
+    assert count.startswith("showing 1–5 of ") and "ranked by length" in count, count

@@ -370,3 +370,18 @@ def test_screen_a_pasted_list_and_an_uploaded_file(chromium: Any, app_url: str, 
     print(f"screen: click to settled table {time.perf_counter() - started:.2f} s ({core_env}, cached index)")
     page.screenshot(path=str(ARTIFACTS / f"screen-upload-{core_env}.png"))
     assert [u for u in requests if not u.startswith(LOCAL)] == []
+
+
+def test_choosing_a_path_highlights_it_in_the_picture(chromium: Any, app_url: str, core_env: str) -> None:
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(app_url + "paths?from=smic&to=asml&hops=4&k=5&directed=0")
+    page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 3", timeout=120_000)
+    assert page.evaluate("window.techgeoDrawn.highlight") == []
+    page.get_by_text("showing 1–5 of ").wait_for(timeout=60_000)
+    page.get_by_role("radiogroup").get_by_text("2. ", exact=False).click()
+    page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.highlight.length > 0", timeout=60_000)
+    lit = page.evaluate("window.techgeoDrawn.highlight")
+    assert sorted(page.evaluate("window.techgeoNetwork.getSelectedEdges()")) == sorted(lit)
+    widths = page.evaluate("ids => ids.map(i => window.techgeoNetwork.body.data.edges.get(i).width)", lit)
+    assert widths == [5] * len(lit)
+    page.screenshot(path=str(ARTIFACTS / f"paths-highlight-{core_env}.png"))

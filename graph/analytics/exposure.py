@@ -88,7 +88,10 @@ def _listings(g: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
                 {
                     "list": b,
                     "list_name": g.nodes[b].get("name", b),
+                    # An undated listing still counts: the analyst sees it flagged, never "not listed".
                     "since": data.get("valid_from"),
+                    "date_known": data.get("valid_from") is not None,
+                    "since_text": data["valid_from"].isoformat() if data.get("valid_from") else "date not in source",
                     "footnote": data.get("footnote"),
                     "citation": data.get("citation"),
                     "sources": data.get("sources", []),

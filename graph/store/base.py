@@ -20,7 +20,7 @@ import pyarrow as pa
 from graph.analytics.topology import NODE_COLUMNS, Topology, edge_table
 from graph.errors import AmbiguousName, NodeNotFound
 from graph.model import Batch
-from graph.schema import Schema, load_schema
+from graph.schema import UNKNOWN, Schema, fact_dating, fact_start, load_schema
 from graph.settings import QueryLimits
 from graph.store.worker import QueryRunner
 
@@ -63,6 +63,8 @@ class Subgraph:
     edges: dict[str, dict[str, Any]] = field(default_factory=dict)
     total_neighbours: int = 0
     shown_neighbours: int = 0
+    # Ids of the undated facts an as-of read with ``undated=False`` left out (see :func:`valid_on`).
+    undated_left_out: set[str] = field(default_factory=set)
 
     @property
     def truncated(self) -> bool:
@@ -79,16 +81,29 @@ class WriteResult:
     edges_updated: int = 0
 
 
-# The Cypher form of :func:`valid_on`, for a relationship ``r`` and a parameter ``$as_of``.
+# The Cypher form of :func:`valid_on`, for a relationship ``r`` and a parameter ``$as_of``; with a ``year``
+# property, a fact known only by its year starts on 1 January of it (parameter ``$as_of_year``).
 VALID_ON = "(r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
+VALID_ON_YEAR = (
+    "((r.valid_from IS NULL AND (r.year IS NULL OR r.year <= $as_of_year)) OR r.valid_from <= $as_of)"
+    " AND (r.valid_to IS NULL OR r.valid_to >= $as_of)"
+)
 
 
-def valid_on(props: Mapping[str, Any], as_of: dt.date | None) -> bool:
-    """True when a relationship holds on ``as_of``: valid_from <= as_of <= valid_to, nulls open."""
-    if as_of is None:
+def valid_on(props: Mapping[str, Any], as_of: dt.date | None, undated: bool = True, rel_type: str = "") -> bool:
+    """True when a relationship holds on ``as_of``: start <= as_of <= valid_to, nulls open.
+
+    The start is :func:`~graph.schema.fact_start` (a year alone starts on its
+    1 January). ``undated=False`` also drops facts whose date is unknown (not
+    those of a timeless type): what an as-of picture leaves out by default.
+    Analyses keep ``undated=True``: an undated listing is still a listing.
+    """
+    if as_of is None and undated:
         return True
-    vf, vt = props.get("valid_from"), props.get("valid_to")
-    return (vf is None or vf <= as_of) and (vt is None or vt >= as_of)
+    start, vt = fact_start(props), props.get("valid_to")
+    if not undated and fact_dating(rel_type or props.get("_type", ""), props) == UNKNOWN:
+        return False
+    return as_of is None or ((start is None or start <= as_of) and (vt is None or vt >= as_of))
 
 
 def clean(value: Any) -> Any:
@@ -301,8 +316,12 @@ class GraphStore(ABC):
         as_of: dt.date | None = None,
         limit: int = 150,
         offset: int = 0,
+        undated: bool = True,
     ) -> Subgraph:
         """The nodes within ``hops`` of ``node_id``, filtered by label, type and as-of date.
+
+        ``undated=False`` leaves out facts whose date is unknown and records
+        their ids in ``undated_left_out`` (the caption counts them).
 
         At most ``limit`` neighbours are kept (nearest first, then by name); the
         result says how many there were in all. ``offset`` pages through the
@@ -323,6 +342,9 @@ class GraphStore(ABC):
                 if keep_types and rel["_type"] not in keep_types:
                     continue
                 if not valid_on(rel, as_of):
+                    continue
+                if not valid_on(rel, as_of, undated):
+                    sub.undated_left_out.add(rel["id"])
                     continue
                 for end in (a, b):
                     new = end["id"] not in depth and end["id"] not in found
@@ -348,12 +370,18 @@ class GraphStore(ABC):
         return sub
 
     def subgraph(
-        self, ids: Iterable[str], types: Iterable[str] | None = None, as_of: dt.date | None = None
+        self,
+        ids: Iterable[str],
+        types: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        undated: bool = True,
     ) -> Subgraph:
         """The given nodes and the relationships among them (of ``types``, valid on ``as_of``), with all properties.
 
         For pictures composed from a chosen set of entities, such as the seed
         story; a node without a relationship in the set is fetched alone.
+        ``undated=False`` leaves out facts with no known date, and records in
+        ``undated_left_out`` those among the set.
         """
         order = list(dict.fromkeys(ids))
         keep_types = set(types) if types else None
@@ -362,23 +390,35 @@ class GraphStore(ABC):
             for end in (a, b):
                 sub.nodes.setdefault(end["id"], end)
             if valid_on(rel, as_of) and (keep_types is None or rel["_type"] in keep_types):
-                sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
+                if not valid_on(rel, as_of, undated):
+                    # An undated fact among the entities drawn: left out, and counted for the caption.
+                    sub.undated_left_out.add(rel["id"])
+                else:
+                    sub.edges[rel["id"]] = {**rel, "_start": a["id"], "_end": b["id"]}
         sub.nodes.update(self.nodes(i for i in order if i not in sub.nodes))
         return sub
 
-    def projection(self, types: Iterable[str] | None = None, as_of: dt.date | None = None) -> nx.MultiDiGraph:
+    def projection(
+        self, types: Iterable[str] | None = None, as_of: dt.date | None = None, undated: bool = True
+    ) -> nx.MultiDiGraph:
         """All nodes and the edges of ``types`` valid on ``as_of``, as a networkx multigraph.
 
         Nodes carry ``label`` and ``name``; edges are keyed by their id and carry
-        ``type`` and every property.
+        ``type``, every property and ``dating`` (:func:`~graph.schema.fact_dating`).
+        Undated facts are kept unless ``undated=False``: analyses count an
+        undated listing, flagged; pictures leave it out by default. The graph's
+        ``undated_left_out`` attribute counts what ``undated=False`` dropped.
         """
         wanted = list(types) if types else list(self.schema.relationships)
-        g = nx.MultiDiGraph()
+        g = nx.MultiDiGraph(undated=undated, undated_left_out=0)
         for node_id, label, name in self._all_nodes():
             g.add_node(node_id, label=label, name=name)
         for start, end, rel_type, props in self._all_edges(wanted):
             if valid_on(props, as_of):
-                g.add_edge(start, end, key=props["id"], type=rel_type, **props)
+                if not valid_on(props, as_of, undated, rel_type):
+                    g.graph["undated_left_out"] += 1
+                    continue
+                g.add_edge(start, end, key=props["id"], type=rel_type, dating=fact_dating(rel_type, props), **props)
         return g
 
     def topology(

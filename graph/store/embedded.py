@@ -35,7 +35,7 @@ from graph.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable,
 from graph.model import Batch
 from graph.schema import LabelSpec, RelSpec, Schema
 from graph.settings import QueryLimits
-from graph.store.base import VALID_ON, GraphStore, WriteResult, clean
+from graph.store.base import VALID_ON, VALID_ON_YEAR, GraphStore, WriteResult, clean
 
 
 class EmbeddedStore(GraphStore):
@@ -144,12 +144,14 @@ class EmbeddedStore(GraphStore):
         for rel_type in wanted:
             props = [p for p in self.schema.relationships[rel_type].properties if keep is None or p in keep]
             cols = "".join(f", r.{p} AS {p}" for p in props)
-            where = "" if as_of is None else " WHERE " + VALID_ON
+            has_year = "year" in self.schema.relationships[rel_type].properties
+            where = "" if as_of is None else " WHERE " + (VALID_ON_YEAR if has_year else VALID_ON)
+            params = None if as_of is None else {"as_of": as_of, **({"as_of_year": as_of.year} if has_year else {})}
             tables.append(
                 self._arrow(
                     "MATCH (a)-[r:" + rel_type + "]->(b)" + where + " RETURN a.id AS `start`, b.id AS `end`, "
                     "'" + rel_type + "' AS `type`" + cols,
-                    {"as_of": as_of} if as_of else None,
+                    params,
                 )
             )
         columns = edge_table([], properties).schema

@@ -110,11 +110,11 @@ def stats(version: str) -> dict[str, Any]:
 
 
 @st.cache_resource(max_entries=8)
-def topology(version: str, as_of: dt.date) -> Any:
+def topology(version: str, as_of: dt.date, undated: bool = True) -> Any:
     """:func:`projection` as arrays, for the path engine; shared like the projection."""
     from graph.analytics.topology import Topology
 
-    return Topology.from_networkx(projection(version, as_of))
+    return Topology.from_networkx(projection(version, as_of, undated))
 
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
@@ -131,9 +131,12 @@ def ctx() -> Context:
 
 
 @st.cache_resource(max_entries=8)
-def projection(version: str, as_of: dt.date) -> Any:
-    """The whole graph as of a date, shared read-only by every page and session."""
-    return ctx().store.projection(as_of=as_of)
+def projection(version: str, as_of: dt.date, undated: bool = True) -> Any:
+    """The whole graph as of a date, shared read-only by every page and session.
+
+    Analyses keep undated facts (``undated``); pictures leave them out unless the reader includes them.
+    """
+    return ctx().store.projection(as_of=as_of, undated=undated)
 
 
 @st.cache_data(max_entries=4)

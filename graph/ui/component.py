@@ -29,6 +29,7 @@ export default function (component) {
   delete root.dataset.drawn;
   techgeoMount(root, JSON.parse(data.views), {
     title: data.title, selected: data.selected, present: data.present, start: data.start,
+    highlight: data.highlight,
     onClick: function (id) { setTriggerValue("clicked", id); },
   });
 }
@@ -55,18 +56,25 @@ def network(
     title: bool = True,
     on_click: Callable[[], None] | None = None,
     start: int = 0,
+    highlight: dict[str, list[str]] | None = None,
 ) -> str | None:
-    """Draw a view (or step through a storyboard from view ``start``); return the id of a node clicked in this run."""
+    """Draw a view (or step through a storyboard from view ``start``); return the id of a node clicked in this run.
+
+    ``highlight`` (``{"nodes": [...], "edges": [...]}``) draws one path of the picture over the rest faded.
+    """
     views = [views] if isinstance(views, View) else list(views)
     payload = safe_json(page_views(views, big_fonts=present))
     data = {
         "views": payload,
-        "key": hashlib.sha1((payload + str(selected) + str(present) + str(start)).encode()).hexdigest(),
+        "key": hashlib.sha1(
+            (payload + str(selected) + str(present) + str(start) + str(highlight)).encode()
+        ).hexdigest(),
         "height": height,
         "selected": selected,
         "present": present,
         "title": title,
         "start": start,
+        "highlight": highlight,
     }
     result = _component()(key=key, data=data, height=height, on_clicked_change=on_click or (lambda: None))
     return getattr(result, "clicked", None)

@@ -73,6 +73,15 @@ function techgeoMount(root, views, opts) {
       text("span", (j ? "; " : "") + [s.publisher, s.title, s.date, s.url].filter(Boolean).join(", "), foot);
     });
     const data = v.data;
+    // A highlighted path: its edges drawn thick and dark, the rest faded, so the route reads at a glance.
+    const hl = opts.highlight && opts.highlight.edges && opts.highlight.edges.length ? opts.highlight : null;
+    if (hl) {
+      const on = new Set(hl.edges), at = new Set(hl.nodes);
+      data.edges.forEach(function (e) {
+        e.width = on.has(e.id) ? 5 : 1; e.color = {color: on.has(e.id) ? "#C0392B" : "#D5D8DC", highlight: "#C0392B"};
+      });
+      data.nodes.forEach(function (n) { if (!at.has(n.id)) n.opacity = 0.35; });
+    }
     data.nodes.forEach(function (n) { n.title = tip(n.tip); });
     data.edges.forEach(function (e) { e.title = tip(e.tip); });
     keepLabelsReadable(data, part("net"));
@@ -84,7 +93,8 @@ function techgeoMount(root, views, opts) {
     network.once("afterDrawing", function () {
       const ms = performance.now() - t0;
       fitWithLabels(drawn, true);  // labels are measured by the first draw
-      window.techgeoDrawn = {view: current, ms: ms, at: performance.now(), nodes: data.nodes.length};
+      window.techgeoDrawn = {view: current, ms: ms, at: performance.now(), nodes: data.nodes.length,
+        highlight: hl ? hl.edges.slice() : []};
       root.dataset.drawn = String(current);
     });
     if (opts.onClick) {
@@ -93,6 +103,7 @@ function techgeoMount(root, views, opts) {
     if (opts.selected && data.nodes.some(function (n) { return n.id === opts.selected; })) {
       network.selectNodes([opts.selected]);
     }
+    if (hl) network.setSelection({nodes: hl.nodes, edges: hl.edges}, {unselectAll: true, highlightEdges: false});
     network.fit({animation: false});
     window.techgeoNetwork = network;
   }

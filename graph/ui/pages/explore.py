@@ -63,6 +63,13 @@ def explore_page() -> None:
     labels = f2.multiselect(
         "Node labels", all_labels, [x for x in q.get("labels", "").split(",") if x in all_labels], key="labels"
     )
+    undated = st.toggle(
+        "Include undated facts",
+        q.get("undated") == "1",
+        key="undated",
+        help="Facts whose start date the source does not give are left out of an as-of picture by default; "
+        "included, they are drawn dashed and flagged 'date unknown'.",
+    )
     if st.session_state.get("focus") != entity:
         st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0)
     offset = st.session_state.get("offset", 0)
@@ -72,16 +79,32 @@ def explore_page() -> None:
     try:
         if story:
             g = projection(VERSION, as_of)
-            view = gv.seed_view(STORE, as_of, heat(as_of), g, expanded, int(limit), exposure_facts(VERSION)[1])
+            supply = exposure_facts(VERSION)[1]
+            view = gv.seed_view(STORE, as_of, heat(as_of), g, expanded, int(limit), supply, undated)
         else:
             view = gv.neighbourhood_view(
-                STORE, entity, hops, labels or None, types or None, as_of, int(limit), offset, heat(as_of), expanded
+                STORE,
+                entity,
+                hops,
+                labels or None,
+                types or None,
+                as_of,
+                int(limit),
+                offset,
+                heat(as_of),
+                expanded,
+                undated,
             )
     except GraphError as exc:
         st.error(md(exc))
         return
     st.query_params.update(
-        entity=entity, hops=str(hops), as_of=as_of.isoformat(), types=",".join(types), labels=",".join(labels)
+        entity=entity,
+        hops=str(hops),
+        as_of=as_of.isoformat(),
+        types=",".join(types),
+        labels=",".join(labels),
+        undated="1" if undated else "0",
     )
     # The picture takes most of the width: a story's labels need it to be read.
     pic, side = st.columns([4, 1])
@@ -138,7 +161,9 @@ def _details(node_id: str, as_of: dt.date) -> None:
         st.metric("Exposure score", f"{exposure['score']:g}")
         c = exposure["components"]
         for item in c.get("direct", []):
-            st.write(f"Listed on {md(item['list_name'])} since {md(item.get('since') or '?')}")
+            since = item.get("since")
+            when = f"since {since}" if since else "since: date not in source (the listing counts; its start is unknown)"
+            st.write(f"Listed on {md(item['list_name'])} {md(when)}")
         for name in ("ofac_50", "bis_affiliates"):
             if c.get(name, {}).get("explanation"):
                 st.write(f"{name}: {md(c[name]['explanation'])}")
