@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.resolve.index import NameIndex
-from graph.resolve.match import Record, record_from_props
+from graph.resolve.match import Record, Score, record_from_props
 from graph.screen_input import Query
 from graph.store.base import GraphStore
 from loaders.common import country_code
@@ -32,6 +32,7 @@ from loaders.common import country_code
 PARTY_LABELS = ("Company", "Person", "Vessel", "Aircraft")
 PARTY_PROPS = ("name", "aliases", "country", "countries", "xrefs", "lei", "resolved_from")
 NEAREST = 3  # names shown for a query with no match
+COUNTRY_SOFT = 0.9  # an exact name whose record lists other countries than the query's still matches
 
 
 @dataclass
@@ -118,7 +119,7 @@ class Screener:
 
     def screen_one(self, query: Query) -> Result:
         """The matches of one query (at most ``limit``, best first), or the nearest names."""
-        found = self.index.search(_record(query), limit=max(self.limit, NEAREST), threshold=0.0)
+        found = self._search(query)
         result = Result(query, self.as_of)
         for rec, s in found:
             if s.value >= self.threshold and len(result.matches) < self.limit:
@@ -143,6 +144,24 @@ class Screener:
                 for rec, s in found[:NEAREST]
             ]
         return result
+
+    def _search(self, query: Query) -> list[tuple[Record, Score]]:
+        """The best records for a query. A country given counts for a match, and against one only so far:
+        a list's countries are the addresses it publishes (Banco Nacional de Cuba's are in Europe and
+        Panama), so the same name elsewhere is kept at :data:`COUNTRY_SOFT` of its score, and says so."""
+        wanted = max(self.limit, NEAREST)
+        rec = _record(query)
+        found = {r.id: (r, s) for r, s in self.index.search(rec, limit=wanted * 4)}
+        if rec.countries:
+            plain = Record(rec.id, rec.schema, rec.names, (), rec.identifiers)
+            for r, s in self.index.search(plain, limit=wanted * 4):
+                soft = round(s.value * COUNTRY_SOFT, 4)
+                if r.id not in found or found[r.id][1].value < soft:
+                    where = "/".join(r.countries) or "none given"
+                    note = f"{s.reason}; the record's countries ({where}) are not the query's ({rec.countries[0]})"
+                    found[r.id] = (r, Score(soft, note, s.names, s.via))
+        ranked = sorted(found.values(), key=lambda rs: (-rs[1].value, rs[0].id))
+        return ranked[:wanted]
 
     def screen(self, queries: Sequence[Query], progress: Callable[[int, int], None] | None = None) -> list[Result]:
         """:meth:`screen_one` for each query, in order; ``progress(done, total)`` every 50 names and at the end."""

@@ -29,9 +29,11 @@ variable               meaning                                         default
                        build merges two records automatically
 ``TECHGEO_RESOLVE_REVIEW`` score from which a pair below the auto     ``0.6``
                        threshold goes to the review queue
-``TECHGEO_MATCH_THRESHOLD`` score at which ``match`` and screening    ``0.85``
+``TECHGEO_MATCH_THRESHOLD`` score at which ``match`` and screening    ``0.7``
                        call two names a match
 ``TECHGEO_RESOLUTIONS``  the judgements file (same/different)        ``data/resolutions.yaml``
+``TECHGEO_READ_ONLY``  ``1``: the app records no judgement (Matches     ``0``
+                       page read-only), for a shared or public server
 =====================  ==============================================  =========================
 
 A value that does not parse stops the command with a :class:`GraphError` that
@@ -102,6 +104,16 @@ def fraction(text: str) -> float:
     return value
 
 
+def flag(text: str) -> bool:
+    """On or off: 1/true/yes/on or 0/false/no/off, or ValueError saying what is wrong."""
+    value = text.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not on or off: give 1 or 0")
+
+
 def _env(name: str, parse: Callable[[str], T], default: T) -> T:
     """A setting from the environment, parsed; a bad value is a GraphError naming the variable."""
     raw = os.environ.get(name)
@@ -163,6 +175,7 @@ class Settings:
     resolve_review: float = 0.6
     match_threshold: float = 0.7
     resolutions_path: Path = field(default=DATA_DIR / "resolutions.yaml")
+    read_only: bool = False
 
     @property
     def limits(self) -> QueryLimits:
@@ -199,6 +212,7 @@ def load(**overrides: object) -> Settings:
         "resolve_review": _env("TECHGEO_RESOLVE_REVIEW", fraction, 0.6),
         "match_threshold": _env("TECHGEO_MATCH_THRESHOLD", fraction, 0.7),
         "resolutions_path": Path(os.environ.get("TECHGEO_RESOLUTIONS") or DATA_DIR / "resolutions.yaml"),
+        "read_only": _env("TECHGEO_READ_ONLY", flag, False),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values["store_path"], str):

@@ -82,7 +82,7 @@ def test_a_file_of_names_with_countries_and_identifiers(tmp_path: Path, core_env
     assert res.returncode == 0, res.stderr
     results = json.loads(res.stdout)
     assert [r["query"]["row"] for r in results] == [2, 4]
-    assert results[1]["matches"][0]["id"] == "ofac-306"
+    assert results[1]["matches"][0]["id"] == "ofac-306"  # the same name, though its addresses are abroad
     assert "counterparties.csv:3: no name; row skipped" in res.stderr
     assert "column(s) not used for screening: Notes" in res.stderr
 

@@ -236,6 +236,27 @@ def download_xlsx(frame: pd.DataFrame, name: str, key: str) -> None:
     st.download_button("Download XLSX", data, f"{name}.xlsx", mime, key=key)
 
 
+def resolved_from(node: dict[str, Any]) -> None:
+    """ "Resolved from N source records": each record the resolver merged into this entity, with its sources."""
+    from graph.resolve.resolver import source_records
+
+    records = source_records(node)
+    if len(records) < 2:
+        return
+    titles = {s["id"]: s.get("title") or s["id"] for s in stats(ctx().version)["sources"]}
+    with st.expander(f"Resolved from {len(records)} source records"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"source record": record, "cites": "; ".join(f"{titles.get(s, s)} ({s})" for s in cited)}
+                    for record, cited in records
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
 def citations(view: View) -> None:
     with st.expander(f"Sources cited ({len(view.sources)})"):
         source_table(view.sources)

@@ -23,6 +23,7 @@ from graph.ui.common import (
     parse_date,
     projection,
     query_int,
+    resolved_from,
     save_button,
 )
 from graph.ui.component import network
@@ -147,6 +148,9 @@ def _more_buttons(view: Any, limit: int) -> None:
                 st.rerun()
 
 
+HIDDEN = ("sources", "resolved_from", "resolved_sources")  # shown below the table, with their titles
+
+
 def _details(node_id: str, as_of: dt.date) -> None:
     node = STORE.node(node_id)
     if node is None:
@@ -154,8 +158,9 @@ def _details(node_id: str, as_of: dt.date) -> None:
         return
     st.subheader(md(node.get("name") or node_id), anchor=False)
     st.caption(f"{md(node.get('_label'))} · id {md(node_id)}")
-    props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k != "sources"]
+    props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k not in HIDDEN]
     st.dataframe(pd.DataFrame(props), hide_index=True, width="stretch")
+    resolved_from(node)
     exposure = next((r for r in exposure_results(VERSION, as_of) if r["id"] == node_id), None)
     if exposure:
         st.metric("Exposure score", f"{exposure['score']:g}")

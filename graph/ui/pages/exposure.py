@@ -21,6 +21,7 @@ from graph.ui.common import (
     md,
     parse_date,
     projection,
+    resolved_from,
     save_button,
 )
 from graph.ui.component import network
@@ -119,6 +120,7 @@ def exposure_page() -> None:
         save_button(view, "save_exposure")
     with right:
         st.metric("Score", f"{result['score']:g}")
+        resolved_from(STORE.node(chosen) or {})
         st.json(result["components"], expanded=1)
     _dependence_table(result["components"].get("supply_chain", {}))
     _what_if(as_of)
