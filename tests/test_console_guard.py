@@ -320,15 +320,16 @@ def test_a_slow_query_does_not_make_others_wait(store: GraphStore) -> None:
 
     def slow_query() -> None:
         with pytest.raises(QueryTimeout):
-            store.query("UNWIND range(1, 2000000000) AS x RETURN sum(x)", timeout=4)
+            store.query("UNWIND range(1, 2000000000) AS x RETURN sum(x)", timeout=12)
 
     slow = threading.Thread(target=slow_query)
     slow.start()
     time.sleep(0.5)
-    started = time.perf_counter()
     assert store.query("MATCH (n:Company) RETURN count(n)").rows == [[4]]
-    assert time.perf_counter() - started < 2.5
-    slow.join(30)
+    # Order, not a stopwatch: the quick query is answered while the slow one still runs.
+    assert slow.is_alive()
+    slow.join(60)
+    assert not slow.is_alive()
 
 
 def test_a_link_runs_its_query_under_the_guard_and_lower_limits(core_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
