@@ -430,7 +430,7 @@ def cmd_licensing(args: argparse.Namespace, settings: settings_mod.Settings) -> 
             rows.append(
                 [
                     c.name,
-                    "yes" if c.bri_member else "",
+                    ("yes (low confidence)" if c.bri_confidence == "low" else "yes") if c.bri_member else "",
                     g.nodes[t.licensee]["name"],
                     g.nodes[t.licensor]["name"],
                     lists,

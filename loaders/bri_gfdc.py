@@ -7,6 +7,14 @@ of joining, Likely date of exit) and emits the ``bri`` Initiative, the
 each Country. GFDC gives *likely* dates (the MoUs are not all public), so every
 membership carries ``confidence: medium``, or ``low`` where the date is unclear.
 
+China initiated the Belt and Road and is not a member of it, as analysts read
+it; GFDC's list includes it anyway. Its row is kept (the Country gets GFDC's
+region and income group, and the Initiative's note records China as the
+initiator with GFDC's date) but no ``MEMBER_OF`` is emitted for it, so every
+membership answer (licensing by country, the map, the console) leaves it out.
+Curated facts (``data/curated/bri.yaml``) correct or qualify single rows; they
+carry the same edge id and, loaded first, their values win.
+
 The workbook has no stated licence, so it is not shipped. What the build
 needs of it (the same six columns, dates as ISO text) is shipped as a small
 derived table, ``bri-gfdc/bri-countries.csv``, citing GFDC; the loader reads
@@ -44,6 +52,7 @@ SOURCE = SourceInfo(
 SHEET = "BRI countries"
 HEADER = ("Country", "Country Code", "Region", "IncomeGroup", "Likely date of joining", "Likely date of exit")
 BRI_ID = "bri"
+INITIATOR = "CHN"  # in GFDC's list, but the initiator, not a member
 
 
 def _workbook_rows(ctx: Context, path: Path) -> Iterator[tuple[Any, ...]]:
@@ -78,14 +87,8 @@ def load(ctx: Context) -> None:
     ctx.at(path, 1)
     if header[: len(HEADER)] != HEADER:
         raise ctx.fail(f"{where} header is {header}; expected {HEADER}")
-    ctx.node(
-        "Initiative",
-        BRI_ID,
-        "Belt and Road Initiative",
-        aliases=["BRI", "One Belt One Road", "OBOR", "一带一路"],
-        url=SOURCE.url,
-    )
     n = 0
+    initiator_row: str | None = None
     for line, row in enumerate(rows, start=2):
         if not row or all(c in (None, "") for c in row):
             continue
@@ -108,6 +111,9 @@ def load(ctx: Context) -> None:
             region=(region or None),
             income_group=(income or None),
         )
+        if code == INITIATOR:
+            initiator_row = f"{str(name).strip()}, likely date of joining {valid_from or 'not given'}"
+            continue
         if valid_from:
             conf = {"confidence": "medium", "confidence_note": "GFDC gives the likely date of joining (MoU date)."}
         else:
@@ -116,4 +122,15 @@ def load(ctx: Context) -> None:
                 "confidence_note": "GFDC lists this member with no join date: the MoU date is unclear.",
             }
         ctx.edge("MEMBER_OF", code, BRI_ID, valid_from=valid_from, valid_to=valid_to, **conf)
+    note = "Initiated by China, which is not counted as a member of its own initiative."
+    if initiator_row:
+        note += f" GFDC's list includes China ({initiator_row}); that row is kept here, not as a membership."
+    ctx.node(
+        "Initiative",
+        BRI_ID,
+        "Belt and Road Initiative",
+        aliases=["BRI", "One Belt One Road", "OBOR", "一带一路"],
+        url=SOURCE.url,
+        note=note,
+    )
     ctx.count(SHEET, n)

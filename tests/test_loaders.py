@@ -33,10 +33,13 @@ def test_bri_members_with_join_and_exit_dates(shared: Path) -> None:
     ctx = run(bri_gfdc, [shared])
     assert ctx.report.rows_read == {"BRI countries": 151} and ctx.report.skipped == []
     members = {e.start: e.props for e in ctx.edges if e.type == "MEMBER_OF"}
-    assert len(members) == 151 and all(e.end == "bri" for e in ctx.edges)
+    assert len(members) == 150 and all(e.end == "bri" for e in ctx.edges)
     assert members["ITA"]["valid_from"] == "2019-03-01" and members["ITA"]["valid_to"] == "2023-06-12"
     assert members["AUT"]["valid_from"] is None and members["AUT"]["confidence"] == "low"
-    assert members["CHN"]["valid_from"] == "2013-12-01"
+    # China is GFDC's row 27 but the initiator: its Country is kept, its membership is not.
+    assert "CHN" not in members and any(n.id == "CHN" for n in ctx.nodes)
+    bri = next(n for n in ctx.nodes if n.id == "bri")
+    assert "Initiated by China" in bri.props["note"] and "2013-12-01" in bri.props["note"]
     assert all(e.props["sources"] == [bri_gfdc.SOURCE.id] for e in ctx.edges)
 
 
