@@ -234,8 +234,11 @@ def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     print(_table(["type", "relationships"], [[k, v] for k, v in stats["relationships"].items()]) + "\n")
     print(
         _table(
-            ["source", "publisher", "date", "license", "cited by"],
-            [[s["id"], s["publisher"], s["date"], s["license"], s["relationships_citing"]] for s in stats["sources"]],
+            ["source", "publisher", "date", "license", "cited by nodes", "cited by relationships"],
+            [
+                [s["id"], s["publisher"], s["date"], s["license"], s["nodes_citing"], s["relationships_citing"]]
+                for s in stats["sources"]
+            ],
         )
     )
     return 0
