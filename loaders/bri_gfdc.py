@@ -12,8 +12,9 @@ it; GFDC's list includes it anyway. Its row is kept (the Country gets GFDC's
 region and income group, and the Initiative's note records China as the
 initiator with GFDC's date) but no ``MEMBER_OF`` is emitted for it, so every
 membership answer (licensing by country, the map, the console) leaves it out.
-Curated facts (``data/curated/bri.yaml``) correct or qualify single rows; they
-carry the same edge id and, loaded first, their values win.
+Curated corrections (``data/curated/corrections/bri-gfdc.yaml``) correct or
+qualify single rows (Italy's exit date, South Korea's confidence); each must
+name a row that exists with the join date given, or the load stops.
 
 The workbook has no stated licence, so it is not shipped. What the build
 needs of it (the same six columns, dates as ISO text) is shipped as a small
@@ -33,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import yaml
 
 from graph.errors import SourceMissing
+from graph.settings import DATA_DIR
 from loaders.base import Context, SourceInfo, iso_date
 
 SOURCE = SourceInfo(
@@ -53,6 +56,17 @@ SHEET = "BRI countries"
 HEADER = ("Country", "Country Code", "Region", "IncomeGroup", "Likely date of joining", "Likely date of exit")
 BRI_ID = "bri"
 INITIATOR = "CHN"  # in GFDC's list, but the initiator, not a member
+CORRECTIONS = DATA_DIR / "curated" / "corrections" / "bri-gfdc.yaml"
+
+
+def _corrections(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Curated corrections by country code."""
+    ctx.at(CORRECTIONS, 0)
+    try:
+        doc = yaml.safe_load(CORRECTIONS.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ctx.fail(f"corrections are not readable YAML ({exc})") from exc
+    return {c["country"]: c for c in doc.get("corrections") or []}
 
 
 def _workbook_rows(ctx: Context, path: Path) -> Iterator[tuple[Any, ...]]:
@@ -87,6 +101,8 @@ def load(ctx: Context) -> None:
     ctx.at(path, 1)
     if header[: len(HEADER)] != HEADER:
         raise ctx.fail(f"{where} header is {header}; expected {HEADER}")
+    corrections = _corrections(ctx)
+    ctx.at(path, 1)
     n = 0
     initiator_row: str | None = None
     for line, row in enumerate(rows, start=2):
@@ -121,7 +137,19 @@ def load(ctx: Context) -> None:
                 "confidence": "low",
                 "confidence_note": "GFDC lists this member with no join date: the MoU date is unclear.",
             }
-        ctx.edge("MEMBER_OF", code, BRI_ID, valid_from=valid_from, valid_to=valid_to, **conf)
+        props: dict[str, Any] = {"valid_from": valid_from, "valid_to": valid_to, **conf, "sources": []}
+        fix = corrections.pop(code, None)
+        if fix:
+            if str(fix.get("valid_from")) != str(valid_from):
+                raise ctx.fail(
+                    f"{code}: the curated correction is for a row joined {fix.get('valid_from')}, GFDC says {valid_from}"
+                )
+            props.update({k: (str(v) if k.startswith("valid_") else v) for k, v in fix["set"].items()})
+            props["sources"] = list(fix.get("sources") or [])
+        ctx.edge("MEMBER_OF", code, BRI_ID, **props)
+    if corrections:
+        ctx.at(CORRECTIONS, 0)
+        raise ctx.fail(f"curated corrections name rows GFDC does not have: {sorted(corrections)}")
     note = "Initiated by China, which is not counted as a member of its own initiative."
     if initiator_row:
         note += f" GFDC's list includes China ({initiator_row}); that row is kept here, not as a membership."

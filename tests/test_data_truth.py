@@ -18,7 +18,7 @@ import pytest
 from graph.analytics.licensing import licensing_by_country
 from graph.build import merge, run_loaders
 from graph.maps import licensing_table
-from graph.model import EdgeRecord, NodeRecord, edge_id
+from graph.model import EdgeRecord, NodeRecord
 from graph.settings import DATA_DIR
 from loaders import bri_gfdc, countries, curated, us_lists
 from tests.conftest import SHARED_DATA, need
@@ -62,19 +62,19 @@ def test_china_is_the_initiator_not_a_member(core) -> None:
     assert "CHN" in nodes and "Initiated by China" in nodes["bri"].props["note"]
 
 
-def test_curated_memberships_merge_into_gfdc_rows(core) -> None:
-    """A curated correction must land on GFDC's own row (same id), never add a second membership."""
-    _, ctx_edges, _ = run_loaders(_raw_dirs(), loaders=(curated,))
-    gfdc = {e.start: e for e in run_loaders(_raw_dirs(), loaders=(bri_gfdc,))[1] if e.type == "MEMBER_OF"}
-    corrections = [e for e in ctx_edges if e.type == "MEMBER_OF"]
-    assert {e.start for e in corrections} == {"ITA", "KOR"}
-    for e in corrections:
-        g = gfdc[e.start]
-        assert edge_id(e.type, e.start, e.end, e.props.get("valid_from")) == edge_id(
-            g.type, g.start, g.end, g.props.get("valid_from")
-        ), f"{e.start}: the curated row's join date differs from GFDC's"
-    _, edges = core
-    assert sum(1 for e in edges if e.type == "MEMBER_OF" and e.start in ("ITA", "KOR")) == 2
+def test_curated_corrections_must_name_gfdc_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A correction for a row GFDC does not have, or with another join date, stops the load."""
+    from graph.errors import LoaderError
+    from loaders.base import Context
+
+    bad = tmp_path / "bri-gfdc.yaml"
+    bad.write_text("corrections:\n  - {country: KOR, valid_from: 2019-01-01, set: {confidence: low}}\n")
+    monkeypatch.setattr(bri_gfdc, "CORRECTIONS", bad)
+    with pytest.raises(LoaderError, match="KOR: the curated correction is for a row joined 2019-01-01"):
+        bri_gfdc.load(Context(bri_gfdc.SOURCE, _raw_dirs()))
+    bad.write_text("corrections:\n  - {country: XKX, valid_from: 2019-01-01, set: {confidence: low}}\n")
+    with pytest.raises(LoaderError, match="rows GFDC does not have: \\['XKX'\\]"):
+        bri_gfdc.load(Context(bri_gfdc.SOURCE, _raw_dirs()))
 
 
 def test_italy_left_in_december_2023_and_korea_is_low_confidence(core) -> None:
@@ -313,8 +313,13 @@ def test_index_page_sources_are_listed_in_the_data_readme(lists) -> None:
 
 def test_the_readme_counts_the_low_confidence_facts(lists) -> None:
     nodes, edges, _ = lists
-    low = sum(1 for n in nodes.values() if n.props.get("confidence") == "low") + sum(
-        1 for e in edges if e.props.get("confidence") == "low"
+    import yaml
+
+    fixes = yaml.safe_load(bri_gfdc.CORRECTIONS.read_text(encoding="utf-8"))["corrections"]
+    low = (
+        sum(1 for n in nodes.values() if n.props.get("confidence") == "low")
+        + sum(1 for e in edges if e.props.get("confidence") == "low")
+        + sum(1 for c in fixes if c["set"].get("confidence") == "low")
     )
     readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
     assert f"{low} curated facts carry `confidence: low`" in readme
