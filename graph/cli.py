@@ -269,8 +269,11 @@ def cmd_stats(args: argparse.Namespace, settings: settings_mod.Settings) -> int:
     print(_table(["type", "relationships"], [[k, v] for k, v in stats["relationships"].items()]) + "\n")
     print(
         _table(
-            ["source", "publisher", "date", "license", "cited by"],
-            [[s["id"], s["publisher"], s["date"], s["license"], s["relationships_citing"]] for s in stats["sources"]],
+            ["source", "publisher", "date", "license", "cited by nodes", "cited by relationships"],
+            [
+                [s["id"], s["publisher"], s["date"], s["license"], s["nodes_citing"], s["relationships_citing"]]
+                for s in stats["sources"]
+            ],
         )
     )
     return 0
@@ -468,7 +471,7 @@ def cmd_licensing(args: argparse.Namespace, settings: settings_mod.Settings) -> 
             rows.append(
                 [
                     c.name,
-                    "yes" if c.bri_member else "",
+                    ("yes (low confidence)" if c.bri_confidence == "low" else "yes") if c.bri_member else "",
                     g.nodes[t.licensee]["name"],
                     g.nodes[t.licensor]["name"],
                     lists,

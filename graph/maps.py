@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 import pycountry
 
-from graph.analytics.licensing import BRI, licensing_by_country
+from graph.analytics.licensing import bri_memberships, licensing_by_country
 
 WORLD = Path(__file__).resolve().parent.parent / "data" / "geo" / "countries-110m.json"
 
@@ -31,8 +31,8 @@ def world() -> dict[str, Any]:
 
 
 def licensing_table(g: nx.MultiDiGraph) -> pd.DataFrame:
-    """Every country in the graph with its Belt and Road membership and its licensees of listed licensors."""
-    members = {a for a, b, d in g.edges(data=True) if d.get("type") == "MEMBER_OF" and b == BRI}
+    """Every country in the graph with its Belt and Road membership (and its confidence) and its licensees of listed licensors."""
+    members = bri_memberships(g)
     ties = {c.country: c for c in licensing_by_country(g) if c.country}
     rows = []
     for node, data in g.nodes(data=True):
@@ -46,6 +46,8 @@ def licensing_table(g: nx.MultiDiGraph) -> pd.DataFrame:
                 "numeric": found.numeric if found else None,
                 "country": data.get("name", node),
                 "bri_member": node in members,
+                "bri_confidence": members[node][0] if node in members else None,
+                "bri_note": members[node][1] if node in members else None,
                 "licensees": len(tie.licensees) if tie else 0,
                 "names": ", ".join(g.nodes[x].get("name", x) for x in tie.licensees) if tie else "",
             }
@@ -57,13 +59,16 @@ def licensing_map(g: nx.MultiDiGraph, as_of: dt.date) -> tuple[alt.LayerChart, p
     """The choropleth (members shaded by how many licensees of listed licensors they host) and its table."""
     table = licensing_table(g)
     lookup = table.dropna(subset=["numeric"]).assign(
-        status=lambda t: t["bri_member"].map({True: "Belt and Road member", False: "not a member"})
+        status=lambda t: [
+            ("Belt and Road member" + (" (low confidence)" if c == "low" else "")) if m else "not a member"
+            for m, c in zip(t["bri_member"], t["bri_confidence"], strict=True)
+        ]
     )
     shapes = alt.Data(values=world(), format=alt.DataFormat(feature="countries", type="topojson"))
     base = alt.Chart(shapes).mark_geoshape(stroke="#ffffff", strokeWidth=0.4).project("equalEarth")
     chart = base.transform_lookup(
         lookup="id",
-        from_=alt.LookupData(lookup, "numeric", ["country", "bri_member", "licensees", "names", "status"]),
+        from_=alt.LookupData(lookup, "numeric", ["country", "bri_member", "licensees", "names", "status", "bri_note"]),
     ).encode(
         color=alt.condition(
             "datum.bri_member",
@@ -73,6 +78,7 @@ def licensing_map(g: nx.MultiDiGraph, as_of: dt.date) -> tuple[alt.LayerChart, p
         tooltip=[
             alt.Tooltip("country:N"),
             alt.Tooltip("status:N"),
+            alt.Tooltip("bri_note:N", title="why"),
             alt.Tooltip("licensees:Q", title="licensees of listed licensors"),
             alt.Tooltip("names:N", title="who"),
         ],

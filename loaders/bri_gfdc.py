@@ -7,6 +7,15 @@ of joining, Likely date of exit) and emits the ``bri`` Initiative, the
 each Country. GFDC gives *likely* dates (the MoUs are not all public), so every
 membership carries ``confidence: medium``, or ``low`` where the date is unclear.
 
+China initiated the Belt and Road and is not a member of it, as analysts read
+it; GFDC's list includes it anyway. Its row is kept (the Country gets GFDC's
+region and income group, and the Initiative's note records China as the
+initiator with GFDC's date) but no ``MEMBER_OF`` is emitted for it, so every
+membership answer (licensing by country, the map, the console) leaves it out.
+Curated corrections (``data/curated/corrections/bri-gfdc.yaml``) correct or
+qualify single rows (Italy's exit date, South Korea's confidence); each must
+name a row that exists with the join date given, or the load stops.
+
 The workbook has no stated licence, so it is not shipped. What the build
 needs of it (the same six columns, dates as ISO text) is shipped as a small
 derived table, ``bri-gfdc/bri-countries.csv``, citing GFDC; the loader reads
@@ -25,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import yaml
 
 from graph.errors import SourceMissing
+from graph.settings import DATA_DIR
 from loaders.base import Context, SourceInfo, iso_date
 
 SOURCE = SourceInfo(
@@ -44,6 +55,18 @@ SOURCE = SourceInfo(
 SHEET = "BRI countries"
 HEADER = ("Country", "Country Code", "Region", "IncomeGroup", "Likely date of joining", "Likely date of exit")
 BRI_ID = "bri"
+INITIATOR = "CHN"  # in GFDC's list, but the initiator, not a member
+CORRECTIONS = DATA_DIR / "curated" / "corrections" / "bri-gfdc.yaml"
+
+
+def _corrections(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Curated corrections by country code."""
+    ctx.at(CORRECTIONS, 0)
+    try:
+        doc = yaml.safe_load(CORRECTIONS.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ctx.fail(f"corrections are not readable YAML ({exc})") from exc
+    return {c["country"]: c for c in doc.get("corrections") or []}
 
 
 def _workbook_rows(ctx: Context, path: Path) -> Iterator[tuple[Any, ...]]:
@@ -78,14 +101,10 @@ def load(ctx: Context) -> None:
     ctx.at(path, 1)
     if header[: len(HEADER)] != HEADER:
         raise ctx.fail(f"{where} header is {header}; expected {HEADER}")
-    ctx.node(
-        "Initiative",
-        BRI_ID,
-        "Belt and Road Initiative",
-        aliases=["BRI", "One Belt One Road", "OBOR", "一带一路"],
-        url=SOURCE.url,
-    )
+    corrections = _corrections(ctx)
+    ctx.at(path, 1)
     n = 0
+    initiator_row: str | None = None
     for line, row in enumerate(rows, start=2):
         if not row or all(c in (None, "") for c in row):
             continue
@@ -108,6 +127,9 @@ def load(ctx: Context) -> None:
             region=(region or None),
             income_group=(income or None),
         )
+        if code == INITIATOR:
+            initiator_row = f"{str(name).strip()}, likely date of joining {valid_from or 'not given'}"
+            continue
         if valid_from:
             conf = {"confidence": "medium", "confidence_note": "GFDC gives the likely date of joining (MoU date)."}
         else:
@@ -115,5 +137,28 @@ def load(ctx: Context) -> None:
                 "confidence": "low",
                 "confidence_note": "GFDC lists this member with no join date: the MoU date is unclear.",
             }
-        ctx.edge("MEMBER_OF", code, BRI_ID, valid_from=valid_from, valid_to=valid_to, **conf)
+        props: dict[str, Any] = {"valid_from": valid_from, "valid_to": valid_to, **conf, "sources": []}
+        fix = corrections.pop(code, None)
+        if fix:
+            if str(fix.get("valid_from")) != str(valid_from):
+                raise ctx.fail(
+                    f"{code}: the curated correction is for a row joined {fix.get('valid_from')}, GFDC says {valid_from}"
+                )
+            props.update({k: (str(v) if k.startswith("valid_") else v) for k, v in fix["set"].items()})
+            props["sources"] = list(fix.get("sources") or [])
+        ctx.edge("MEMBER_OF", code, BRI_ID, **props)
+    if corrections:
+        ctx.at(CORRECTIONS, 0)
+        raise ctx.fail(f"curated corrections name rows GFDC does not have: {sorted(corrections)}")
+    note = "Initiated by China, which is not counted as a member of its own initiative."
+    if initiator_row:
+        note += f" GFDC's list includes China ({initiator_row}); that row is kept here, not as a membership."
+    ctx.node(
+        "Initiative",
+        BRI_ID,
+        "Belt and Road Initiative",
+        aliases=["BRI", "One Belt One Road", "OBOR", "一带一路"],
+        url=SOURCE.url,
+        note=note,
+    )
     ctx.count(SHEET, n)

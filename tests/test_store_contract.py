@@ -182,6 +182,7 @@ def test_stats_and_clear(store: GraphStore) -> None:
     stats = store.stats()
     assert stats["total_nodes"] == 5 and stats["total_relationships"] == 4
     assert stats["sources"][0]["id"] == "src-test" and stats["sources"][0]["relationships_citing"] == 4
+    assert stats["sources"][0]["nodes_citing"] == 4  # the four entities; the Source itself is not counted
     store.clear()
     assert store.stats()["total_nodes"] == 0
 

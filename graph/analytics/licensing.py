@@ -3,7 +3,9 @@
 Each ``LICENSES_TO`` edge valid on the as-of date is a tie. A tie matters for
 exposure when either end is on a list that day. Ties are aggregated by the
 licensee's headquarters country, with that country's Belt and Road membership
-on the same date (``MEMBER_OF`` to ``bri``).
+on the same date (``MEMBER_OF`` to ``bri``) and that membership's confidence:
+a low-confidence membership (South Korea in GFDC's list) says so. China, the
+initiator, has no ``MEMBER_OF`` edge (see ``loaders.bri_gfdc``).
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
@@ -13,6 +15,9 @@ on the same date (``MEMBER_OF`` to ``bri``).
 ...     _ = g.add_edge(a, b, key=a + b, type=t, sources=["s"])
 >>> [(c.country, c.bri_member, c.licensees) for c in licensing_by_country(g)]
 [('CHN', True, ['oppo'])]
+>>> g.edges["CHN", "bri", "CHNbri"].update(confidence="low", confidence_note="no MoU known")
+>>> [(c.country, c.bri_confidence, c.bri_note) for c in licensing_by_country(g)]
+[('CHN', 'low', 'no MoU known')]
 """
 
 from __future__ import annotations
@@ -46,12 +51,16 @@ class CountryTies:
     bri_member: bool
     licensees: list[str] = field(default_factory=list)
     ties: list[Tie] = field(default_factory=list)
+    bri_confidence: str | None = None  # of the membership: high, medium or low; None when not a member
+    bri_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "country": self.country,
             "name": self.name,
             "bri_member": self.bri_member,
+            "bri_confidence": self.bri_confidence,
+            "bri_note": self.bri_note,
             "licensees": self.licensees,
             "ties": [t.__dict__ for t in self.ties],
         }
@@ -85,17 +94,27 @@ def listed_ties(g: nx.MultiDiGraph) -> list[Tie]:
     return ties
 
 
+def bri_memberships(g: nx.MultiDiGraph) -> dict[str, tuple[str, str | None]]:
+    """Each Belt and Road member in the projection: (confidence, confidence_note) of its membership."""
+    return {
+        a: (d.get("confidence") or "high", d.get("confidence_note"))
+        for a, b, _, d in _by_type(g, "MEMBER_OF")
+        if b == BRI
+    }
+
+
 def licensing_by_country(g: nx.MultiDiGraph) -> list[CountryTies]:
     """Licensees of listed licensors (and listed licensees), grouped by the licensee's country."""
     hq = {a: b for a, b, _, _ in _by_type(g, "HEADQUARTERED_IN")}
-    members = {a for a, b, _, _ in _by_type(g, "MEMBER_OF") if b == BRI}
+    members = bri_memberships(g)
     groups: dict[str | None, CountryTies] = {}
     for tie in listed_ties(g):
         country = hq.get(tie.licensee)
         group = groups.get(country)
         if group is None:
             name = g.nodes[country].get("name", country) if country else "unknown country"
-            group = groups[country] = CountryTies(country, name, country in members)
+            conf, note = members.get(country, (None, None)) if country else (None, None)
+            group = groups[country] = CountryTies(country, name, country in members, bri_confidence=conf, bri_note=note)
         group.ties.append(tie)
         if tie.licensee not in group.licensees:
             group.licensees.append(tie.licensee)

@@ -445,7 +445,7 @@ class GraphStore(ABC):
         return Topology(nodes, edge_table(rows, properties))
 
     def stats(self) -> dict[str, Any]:
-        """Counts per label and type, and the sources loaded with how many facts cite each."""
+        """Counts per label and type, and the sources loaded with how many nodes and relationships cite each."""
         nodes, rels = self.counts()
         sources = self._rows(
             "MATCH (s:Source) RETURN s.id, s.publisher, s.title, s.date, s.url, s.license ORDER BY s.id"
@@ -454,6 +454,15 @@ class GraphStore(ABC):
         for _, _, _, props in self._all_edges(list(self.schema.relationships)):
             for sid in props.get("sources", []):
                 cited[sid] = cited.get(sid, 0) + 1
+        # Nodes cite sources too (a country cites pycountry, a control its order); a Source cites itself, not counted.
+        cited_nodes: dict[str, int] = {}
+        for label in self.schema.labels:
+            if label == "Source" or not nodes.get(label):
+                continue
+            # Labels come from the schema.
+            for (ids,) in self._rows("MATCH (n:" + label + ") RETURN n.sources"):
+                for sid in ids or []:
+                    cited_nodes[sid] = cited_nodes.get(sid, 0) + 1
         return {
             "store": self.describe(),
             "nodes": nodes,
@@ -464,6 +473,7 @@ class GraphStore(ABC):
                 dict(
                     zip(("id", "publisher", "title", "date", "url", "license"), row),
                     relationships_citing=cited.get(row[0], 0),
+                    nodes_citing=cited_nodes.get(row[0], 0),
                 )
                 for row in sources
             ],

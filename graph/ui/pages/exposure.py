@@ -196,6 +196,11 @@ def _bri_map(as_of: dt.date) -> None:
     st.subheader("Belt and Road countries by licensing exposure", anchor=False)
     chart, table = licensing_map(projection(VERSION, as_of), as_of)
     st.altair_chart(chart, width="stretch")
+    low = table[table["bri_confidence"] == "low"]["country"].tolist()
+    st.caption(
+        "China initiated the Belt and Road and is not counted as a member (GFDC's list includes it). "
+        + (f"Low-confidence memberships, shown as such: {', '.join(low)}." if low else "")
+    )
     with st.expander("As a table"):
         st.dataframe(table, hide_index=True, width="stretch")
 
