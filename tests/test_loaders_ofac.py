@@ -17,6 +17,7 @@ from graph.store.embedded import EmbeddedStore
 from loaders import countries, ofac_consolidated, ofac_sdn
 from loaders.base import Context
 from tests.conftest import SHARED_DATA, need
+from tests.loader_checks import assert_bad_build_leaves_store, broken_copy
 from tests.test_import_cli import run
 
 
@@ -152,3 +153,20 @@ def test_consolidated_lists_each_programme(shared: Path) -> None:
     }
     assert Counter(n.label for n in ctx.nodes) == {"Company": 363, "Person": 79, "SanctionList": 6}
     assert any("SDGT" in w for w in ctx.report.warnings)
+
+
+@pytest.mark.parametrize(
+    ("module", "folder", "name", "message"),
+    [
+        (ofac_sdn, ofac_sdn.WATCHMAN, "sdn.csv", "do not have 12 columns"),
+        (ofac_consolidated, "ofac-sdn/ofac-consolidated-non-sdn", "cons_prim.csv", "do not have 12 columns"),
+    ],
+)
+def test_bad_layout_build_leaves_store_unchanged(  # type: ignore[no-untyped-def]
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module, folder: str, name: str, message: str
+) -> None:
+    def drop_last_column(text: str) -> str:
+        return "\n".join(line.rsplit(",", 1)[0] for line in text.splitlines())
+
+    raw = broken_copy(tmp_path, shared, folder, name, drop_last_column)
+    assert_bad_build_leaves_store(monkeypatch, tmp_path, shared, module, raw, message)
