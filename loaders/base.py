@@ -97,6 +97,18 @@ class Context:
         )
         raise SourceMissing(f"{self.source.id}: cannot find {relative} (tried {tried}); {how}, or set TECHGEO_RAW_DIRS")
 
+    def glob(self, folder: str, patterns: Sequence[str]) -> list[Path]:
+        """Every file of ``folder`` matching ``patterns`` in the raw-data folders, each name once (the first
+        folder that has it wins, as :meth:`find`), recorded as used; in name order."""
+        found: dict[str, Path] = {}
+        for raw in self.raw_dirs:
+            for pattern in patterns:
+                for path in sorted((raw / folder).glob(pattern)):
+                    found.setdefault(path.name, path)
+        for path in found.values():
+            self.used(path, f"{folder}/{path.name}")
+        return sorted(found.values(), key=lambda p: p.name)
+
     def used(self, path: Path, relative: str, snapshot: str | None = None) -> None:
         """Record a file the loader reads (where, how big, how old, the date of its data), for the Sources page."""
         stat = path.stat()

@@ -94,19 +94,13 @@ def share(s: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _files(ctx: Context) -> list[Path]:
-    found: dict[str, Path] = {}
-    for folder in ctx.raw_dirs:
-        for pattern in ("*.json", "*.jsonl"):
-            for path in sorted((folder / FOLDER).glob(pattern)):
-                found.setdefault(path.name, path)
+    found = ctx.glob(FOLDER, ("*.json", "*.jsonl"))
     if not found:
         raise SourceMissing(
             f"{SOURCE.id}: no BODS v0.4 file (JSON or JSON Lines) in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)}; "
             f"download it from a publisher (see {SOURCE.url}) and put it under data/raw/{FOLDER}/"
         )
-    for p in found.values():
-        ctx.used(p, f"{FOLDER}/{p.name}")
-    return sorted(found.values(), key=lambda p: p.name)
+    return found
 
 
 def load(ctx: Context) -> None:

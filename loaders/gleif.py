@@ -148,21 +148,15 @@ def load(ctx: Context) -> None:
 
 
 def _files(ctx: Context) -> list[Path]:
-    found: dict[str, Path] = {}
-    for folder in ctx.raw_dirs:
-        for pattern in ("*.ttl", "*.csv", "*.csv.zip"):
-            for path in sorted((folder / FOLDER).glob(pattern)):
-                found.setdefault(path.name, path)
+    found = ctx.glob(FOLDER, ("*.ttl", "*.csv", "*.csv.zip"))
     if not found:
         raise SourceMissing(
             f"{SOURCE.id}: no GLEIF file in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)} "
             f"(golden-copy CSV or RDF); run `python -m graph fetch {SOURCE.id}`"
         )
-    for p in found.values():
-        ctx.used(p, f"{FOLDER}/{p.name}")
     # Level 1 before Level 2 before the exceptions, so each file meets the entities it refers to.
     order = {"l1": 0, "lei2": 0, "l2": 1, "rr": 1}
-    return sorted(found.values(), key=lambda p: (order.get(re.split(r"[^a-z0-9]", p.name.lower())[0], 2), p.name))
+    return sorted(found, key=lambda p: (order.get(re.split(r"[^a-z0-9]", p.name.lower())[0], 2), p.name))
 
 
 # -- CSV golden copy --------------------------------------------------------------------------

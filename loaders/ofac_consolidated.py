@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from graph.errors import SourceMissing
 from loaders.base import Context, SourceInfo
-from loaders.ofac_csv import emit, link, read_set
+from loaders.ofac_csv import emit, find_set, link, read_set
 
 # OFAC's Sanctions List Service; the old treasury.gov/ofac/downloads/ addresses redirect here.
 OFFICIAL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
@@ -88,17 +88,9 @@ def load(ctx: Context) -> None:
 
 def _files(ctx: Context) -> tuple:  # type: ignore[type-arg]
     for folder in FOLDERS:
-        try:
-            prim = ctx.find(f"{folder}/{FILES[0]}")
-        except SourceMissing:
-            continue
-        rest = []
-        for name in FILES[1:]:
-            try:
-                rest.append(ctx.find(f"{folder}/{name}"))
-            except SourceMissing:
-                rest.append(None)
-        return (prim, *rest)
+        found = find_set(ctx, folder, FILES)
+        if found is not None:
+            return tuple(found)
     raise SourceMissing(
         f"{SOURCE.id}: no cons_prim.csv in {', '.join(FOLDERS)}; run `python -m graph fetch {SOURCE.id}`"
     )

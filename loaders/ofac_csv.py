@@ -24,11 +24,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.errors import SourceMissing
 from loaders.base import Context
 from loaders.common import clean_name, country_code
 
@@ -280,3 +281,18 @@ def link(ctx: Context, entries: dict[int, Entry], said: dict[int, dict[str, Any]
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def find_set(ctx: Context, folder: str, names: Sequence[str]) -> list[Path | None] | None:
+    """The files of one legacy CSV set in ``folder``: None when its primary file (the first name) is absent;
+    otherwise every file, with None for an absent secondary one (``add.csv`` and the like)."""
+    try:
+        found: list[Path | None] = [ctx.find(f"{folder}/{names[0]}")]
+    except SourceMissing:
+        return None
+    for name in names[1:]:
+        try:
+            found.append(ctx.find(f"{folder}/{name}"))
+        except SourceMissing:
+            found.append(None)
+    return found

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from graph.errors import SourceMissing
 from loaders.base import Context, SourceInfo, fetched_at
-from loaders.ofac_csv import Entry, emit, link, read_set
+from loaders.ofac_csv import Entry, emit, find_set, link, read_set
 
 SDN = "us-ofac-sdn"
 # OFAC's Sanctions List Service; the old treasury.gov/ofac/downloads/ addresses redirect here.
@@ -105,16 +105,11 @@ def _full_sets(ctx: Context) -> list[Snapshot]:
     """The full sets found, each with its date: the current one (fetched) and the 2019 one."""
     sets = []
     for folder, dated in ((CURRENT, None), (WATCHMAN, WATCHMAN_DATE)):
-        try:
-            prim = ctx.find(f"{folder}/sdn.csv")
-        except SourceMissing:
+        found = find_set(ctx, folder, FILES)
+        if found is None:
             continue
-        others = []
-        for name in FILES[1:]:
-            try:
-                others.append(ctx.find(f"{folder}/{name}"))
-            except SourceMissing:
-                others.append(None)
+        prim, *others = found
+        assert prim is not None  # find_set's primary file is always found
         day = dated or _fetched_on(prim)
         ctx.used(prim, f"{folder}/sdn.csv", snapshot=day.isoformat())
         sets.append(Snapshot(day, prim, *others))
