@@ -349,16 +349,22 @@ def cmd_exposure(args: argparse.Namespace, settings: settings_mod.Settings) -> i
 def _what_if(
     args: argparse.Namespace, g: Any, as_of: dt.date, rules: list[Any], entity: str | None, supply: Any
 ) -> int:
-    from graph.analytics.scenario import compare, load_scenario
+    from graph.analytics.scenario import compare, later_than, load_scenario
 
     scenario = load_scenario(args.scenario)
     _, _, changes = compare(g, scenario, as_of, rules, supply)
+    late = later_than(scenario, as_of)
     if entity:
         changes = [c for c in changes if c.id == entity]
     if args.format == "json":
         print(
             json.dumps(
-                {"scenario": scenario.name, "as_of": as_of, "changes": [c.as_dict() for c in changes]},
+                {
+                    "scenario": scenario.name,
+                    "as_of": as_of,
+                    "dated_after_as_of": late,
+                    "changes": [c.as_dict() for c in changes],
+                },
                 default=_json_default,
                 ensure_ascii=False,
                 indent=1,
@@ -366,6 +372,8 @@ def _what_if(
         )
         return 0
     print(f"what-if '{scenario.name}' as of {as_of}: {len(changes)} entit{'y' if len(changes) == 1 else 'ies'} change")
+    for fact in late:
+        print(f"note: {fact}, so it does not count on the as-of date; use --as-of on or after it")
     rows = []
     for c in changes:
         o, a = c.why.get("ofac_50", {}), c.why.get("bis_affiliates", {})
@@ -376,12 +384,13 @@ def _what_if(
                 c.name,
                 f"{c.baseline:g}",
                 f"{c.scenario:g}",
+                c.summary(),
                 lists,
                 o.get("explanation", ""),
                 a.get("explanation", ""),
             ]
         )
-    print(_table(["id", "name", "baseline", "scenario", "lists", "ofac_50", "bis_affiliates"], rows))
+    print(_table(["id", "name", "baseline", "scenario", "change", "lists", "ofac_50", "bis_affiliates"], rows))
     return 0
 
 

@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from graph import settings as settings_mod
+from graph import views as gv
 from graph.importer import import_dir
 from graph.store import open_store
 from graph.store.embedded import EmbeddedStore
@@ -55,7 +56,7 @@ def test_every_page_renders_and_names_its_store(core_env: str) -> None:
 
 def test_explore_filters_change_the_picture(core_env: str) -> None:
     at = app()
-    assert "Huawei" in at.selectbox(key="entity").value or at.selectbox(key="entity").value == "huawei"
+    assert at.session_state["entity"] == "huawei" and "Open: **Huawei" in at.caption[1].value
     first = at.markdown[0].value
     at.multiselect(key="types").set_value(["LICENSES_TO"]).run()
     with open_store(settings_mod.load()) as store:
@@ -157,7 +158,7 @@ def test_exposure_what_if_shows_the_difference(core_env: str) -> None:
     with open_store(settings_mod.load()) as store:
         before = store.counts()
     at.radio[0].set_value("listing").run()
-    next(s for s in at.selectbox if s.label == "Entity").set_value("honor")
+    at.text_input(key="whatif_who_find").input("honor").run()
     next(s for s in at.selectbox if s.label == "List").set_value("us-ofac-sdn")
     next(b for b in at.button if b.label == "Add to scenario").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -293,7 +294,7 @@ def test_app_reads_the_new_file_after_a_rebuild_swaps_it_in(tmp_path: Path, monk
     at = app()
     assert not at.exception, [e.value for e in at.exception]
     assert "Huawei Technologies" in at.subheader[0].value
-    assert "Huawei Technologies Co., Ltd. (Company)" in at.selectbox(key="entity").format_func("huawei")
+    assert "Open: **Huawei Technologies Co" in at.caption[1].value
 
     renamed = _mini_copy(tmp_path, "renamed", {"Huawei Technologies Co., Ltd.": "Renamed Holding"})
     with EmbeddedStore(path) as s:  # another writer, as `python -m graph import` is
@@ -305,7 +306,7 @@ def test_app_reads_the_new_file_after_a_rebuild_swaps_it_in(tmp_path: Path, monk
     assert not at.exception, [e.value for e in at.exception]
     assert "2031-01-02T03:04:05" in plain(at.caption[0].value)
     assert "Renamed Holding" in at.subheader[0].value  # read from the store now
-    assert at.selectbox(key="entity").format_func("huawei").startswith("Renamed Holding")  # a cached analysis
+    assert "Open: **Renamed Holding**" in at.caption[1].value  # the names index is per graph version
     assert not [f for f in _open_files() if str(path) in f and f.endswith("(deleted)")]  # the old handle is closed
 
 
@@ -369,7 +370,7 @@ def test_markup_from_data_and_links_is_shown_as_text_on_every_page(hostile_env: 
     _assert_shown_as_text(at, "explore (saved)", {"toast"})
     assert at.toast, "the save shows a toast"
 
-    at.selectbox(key="entity").set_value(EVIL_ID).run()
+    at.text_input(key="entity_find").input(EVIL_ID).run()
     _assert_shown_as_text(at, "explore (an id with markup)", {"subheader"})
     assert any("Evil" in s.value for s in at.subheader), [s.value for s in at.subheader]
 
@@ -537,3 +538,60 @@ def test_paths_page_says_how_many_pages_through_them_and_ranks_the_control_first
     at.radio(key="path_rank").set_value("length").run()
     count = next(plain(m.value).strip("*") for m in at.markdown if plain(m.value).strip("*").startswith("showing "))
     assert count.startswith("showing 1–5 of ") and "ranked by length" in count, count
+
+
+def test_search_opens_only_an_exact_name_and_says_when_a_name_is_not_in_the_graph(core_env: str) -> None:
+    at = app()
+    at.text_input(key="entity_find").input("Megvii").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["entity"] == "huawei"  # nothing opened: still the entity it had
+    assert any("No entity is named “Megvii” exactly" in plain(w.value) for w in at.warning), [w.value for w in at.warning]
+    pick = at.selectbox(key="entity_pick")
+    assert "MEGVII" in pick.options[0] and "(Company) · 95% · similar name" in pick.options[0], pick.options
+    assert any("Screen “Megvii”" in plain(link.label) for link in at.get("page_link"))
+    at.text_input(key="entity_find").input("ByteDance").run()
+    assert any("“ByteDance” is not in the graph" in plain(w.value) for w in at.warning)
+    at.text_input(key="entity_find").input("Megvii").run()
+    megvii = at.session_state["entity_found"].suggestions[0].id
+    at.selectbox(key="entity_pick").set_value(megvii).run()  # choosing a suggestion opens it
+    assert at.session_state["entity"] == megvii and not at.warning
+    assert "MEGVII" in at.subheader[0].value
+    # "Screen this name" carries it to the Screen page, filled in.
+    at.query_params["names"] = "Megvii"
+    at.switch_page("graph/ui/pages/screen.py").run()
+    assert at.text_area(key="screen_names").value == "Megvii"
+
+
+def test_switching_from_the_story_clears_its_type_filter(core_env: str) -> None:
+    at = app()
+    assert set(at.multiselect(key="types").value) == set(gv.SEED_TYPES)
+    at.text_input(key="entity_find").input("tsmc").run()
+    assert at.session_state["entity"] == "tsmc" and at.multiselect(key="types").value == []
+    with open_store(settings_mod.load()) as store:
+        sub = store.neighbourhood("tsmc", 1, as_of=dt.date.today(), undated=False)
+    assert f"of {sub.total_neighbours} neighbours" in at.markdown[0].value  # all types, not the story's
+    assert "TWN" in sub.nodes  # HEADQUARTERED_IN, which the story's filter leaves out
+
+
+def test_what_if_reports_a_new_status_under_a_capped_score_and_a_fact_dated_too_late(core_env: str) -> None:
+    at = app("exposure")
+    at.radio[0].set_value("listing").run()
+    at.text_input(key="whatif_who_find").input("huawei").run()  # at 100 already: the score cannot move
+    next(s for s in at.selectbox if s.label == "List").set_value("us-ofac-sdn")
+    next(b for b in at.button if b.label == "Add to scenario").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    changed = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    row = changed[changed["id"] == "huawei"].iloc[0]
+    assert row["baseline"] == row["scenario"] == 100
+    assert "newly listed on OFAC Specially Designated Nationals" in row["change"]
+    # A listing dated after the page's date does not count on it, and the page says so.
+    next(b for b in at.button if b.label == "Clear scenario").click().run()
+    at.date_input(key="whatif_when").set_value(dt.date.today() + dt.timedelta(days=30)).run()
+    next(b for b in at.button if b.label == "Add to scenario").click().run()
+    assert any("does not count on the page's as-of date" in plain(w.value) for w in at.warning), at.warning
+
+
+def test_an_empty_ownership_column_says_why(core_env: str) -> None:
+    at = app("exposure")
+    text = " ".join(plain(c.value) for c in at.caption)
+    assert re.search(r"OFAC 50% rule \(ofac_50\): \d+ owners? listed on OFAC .* among [\d,]+ ownership edges on", text)

@@ -208,16 +208,82 @@ def _remove(g: nx.MultiDiGraph, body: Mapping[str, Any]) -> int:
     return len(hits)
 
 
+def statuses(components: Mapping[str, Any]) -> tuple[str, ...]:
+    """An entity's exposure as statuses in words: what a capped score of 100 cannot show changing.
+
+    >>> statuses({"direct": [{"list_name": "SDN"}], "ofac_50": {"blocked": True, "listed": True}})
+    ('listed on SDN',)
+    >>> statuses({"ofac_50": {"blocked": None, "listed": False}, "bis_affiliates": {"blocked": True}})
+    ('OFAC 50% rule: undecided (share bounds straddle 50%)', 'covered by the BIS affiliates rule')
+    """
+    out = [f"listed on {x['list_name']}" for x in components.get("direct", [])]
+    for part, yes in (
+        ("ofac_50", "blocked by the OFAC 50% rule"),
+        ("bis_affiliates", "covered by the BIS affiliates rule"),
+    ):
+        c = components.get(part) or {}
+        if c.get("listed"):
+            continue  # the listing says it
+        if c.get("blocked") is True:
+            out.append(yes)
+        elif "blocked" in c and c["blocked"] is None:
+            out.append(
+                f"{'OFAC 50%' if part == 'ofac_50' else 'BIS affiliates'} rule: undecided (share bounds straddle 50%)"
+            )
+    if any(t.get("role") == "licensee" and t.get("licensor_lists") for t in components.get("licensing", [])):
+        out.append("licensee of a listed licensor")
+    if (components.get("supply_chain") or {}).get("dependent_inputs"):
+        out.append("depends on controlled inputs")
+    return tuple(out)
+
+
 @dataclass
 class Change:
+    """One entity whose exposure the scenario changes: its score before and after, and the statuses it gains
+    (``newly``) and loses (``no_longer``), which show a change that a score capped at 100 hides."""
+
     id: str
     name: str
     baseline: float
     scenario: float
     why: dict[str, Any] = field(default_factory=dict)
+    newly: tuple[str, ...] = ()
+    no_longer: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "baseline": self.baseline, "scenario": self.scenario, "why": self.why}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "baseline": self.baseline,
+            "scenario": self.scenario,
+            "newly": list(self.newly),
+            "no_longer": list(self.no_longer),
+            "why": self.why,
+        }
+
+    def summary(self) -> str:
+        """The change in words: "newly blocked by the OFAC 50% rule; no longer …", or the score's move."""
+        parts = [f"newly {s}" for s in self.newly] + [f"no longer {s}" for s in self.no_longer]
+        return "; ".join(parts) or f"score {self.baseline:g} → {self.scenario:g}"
+
+
+def later_than(scenario: Scenario, as_of: dt.date) -> list[str]:
+    """The scenario's facts dated after ``as_of``, in words: they do not count on that date, and saying
+    "nobody's exposure changes" without saying so would mislead."""
+    out = []
+    for change in scenario.changes:
+        for key in ("valid_from", "effective"):
+            value = change.get(key)
+            try:
+                day = dt.date.fromisoformat(str(value)) if value else None
+            except ValueError:
+                continue
+            if day and day > as_of:
+                what = " → ".join(str(change.get(k)) for k in ("start", "end") if change.get(k)) or change.get(
+                    "id", "?"
+                )
+                out.append(f"{change.get('type') or change.get('label', 'fact')} {what} starts {day}, after {as_of}")
+    return out
 
 
 def compare(
@@ -227,7 +293,7 @@ def compare(
     rules: Iterable[Mapping[str, Any]] = (),
     supply: SupplyFacts | None = None,
 ) -> tuple[list[Exposure], list[Exposure], list[Change]]:
-    """Exposure without and with the scenario, and every entity whose score changes, with why."""
+    """Exposure without and with the scenario, and every entity whose score or statuses change, with why."""
     rules = list(rules)
     hypo = apply(g, scenario, as_of)
     extra_rules = [dict(d, id=n) for n, d in hypo.nodes(data=True) if d.get("hypothetical") and d.get("rule")]
@@ -238,9 +304,13 @@ def compare(
     for entity in sorted(set(before) | set(after)):
         b = before[entity].score if entity in before else 0.0
         a = after[entity].score if entity in after else 0.0
-        if a != b:
+        sb = statuses(before[entity].components) if entity in before else ()
+        sa = statuses(after[entity].components) if entity in after else ()
+        if a != b or sb != sa:
             name = (after.get(entity) or before[entity]).name
             why = after[entity].components if entity in after else {}
-            changes.append(Change(entity, name, b, a, why))
-    changes.sort(key=lambda c: (-(c.scenario - c.baseline), c.name.lower()))
+            newly = tuple(s for s in sa if s not in sb)
+            gone = tuple(s for s in sb if s not in sa)
+            changes.append(Change(entity, name, b, a, why, newly, gone))
+    changes.sort(key=lambda c: (-len(c.newly), -(c.scenario - c.baseline), c.name.lower()))
     return base, what, changes

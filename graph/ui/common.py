@@ -26,6 +26,7 @@ from graph.briefing import Storyboard
 from graph.build import manifest_path
 from graph.errors import GraphError
 from graph.render import View
+from graph.search import EntityFinder
 from graph.store import EmbeddedStore, GraphStore, open_store
 from graph.tabular import csv_text, xlsx_bytes
 
@@ -169,11 +170,62 @@ def entities(version: str) -> dict[str, str]:
     return dict(sorted(out.items(), key=lambda kv: kv[1].lower()))
 
 
+@st.cache_resource(max_entries=2, show_spinner="Indexing the graph's names…")
+def finder(version: str) -> EntityFinder:
+    """Every entity's names, for the search boxes: built once per graph version, shared by every session."""
+    return EntityFinder(ctx().store.entities())
+
+
 def entity_box(label: str, key: str, default: str) -> str:
-    options = entities(ctx().version)
-    ids = list(options)
-    index = ids.index(default) if default in options else 0
-    return st.selectbox(label, ids, index=index, format_func=lambda i: options.get(i, i), key=key)
+    """A search box for one entity; returns the id of the entity it has open.
+
+    Enter opens only an entity whose id, name or alias is what was typed (see :mod:`graph.search`). Anything
+    else opens nothing: the box says the name is not in the graph, lists the nearest names with their label
+    and match quality to choose from, and offers to screen the name. "Not found" never reads as "no neighbours".
+    The open entity is ``st.session_state[key]``; the text is ``{key}_find``.
+    """
+    fnd, state = finder(ctx().version), st.session_state
+    current = state.get(key, default)
+    if current not in fnd:
+        current = default if default in fnd else next(iter(fnd.ids()), default)
+    typed = st.text_input(
+        label, key=f"{key}_find", placeholder=f"{fnd.name(current)}: type a name, alias or id, then Enter"
+    )
+    if typed != state.get(f"{key}_typed", ""):
+        state[f"{key}_typed"] = typed
+        found = fnd.find(typed) if typed.strip() else None
+        state[f"{key}_found"] = None if found is None or found.opened else found
+        if found and found.opened:
+            current = found.opened
+    found = state.get(f"{key}_found")
+    if found and state.get(f"{key}_pick"):  # a name chosen from the list opens, and the list goes
+        current, found = state[f"{key}_pick"], None
+        state[f"{key}_found"] = None
+    if found:
+        _not_found(found, key)
+    state[key] = current
+    st.caption(f"Open: **{md(fnd.name(current))}** ({md(fnd.label(current))}) · id {md(current)}")
+    return current
+
+
+def _not_found(found: Any, key: str) -> None:
+    """Why the typed text opened nothing, the names near it to choose from, and a link to screen it."""
+    st.warning(md(found.message))
+    if found.suggestions:
+        by_id = {s.id: s for s in found.suggestions}
+        st.selectbox(
+            "Nearest names (label · match quality · how)",
+            list(by_id),
+            index=None,
+            format_func=lambda i: by_id[i].text(),
+            placeholder="Choose one to open it",
+            key=f"{key}_pick",
+        )
+    st.page_link(
+        "graph/ui/pages/screen.py",
+        label=f"Screen “{md(found.text)}” against the lists",
+        query_params={"names": found.text},
+    )
 
 
 def parse_date(value: str | None) -> dt.date:

@@ -54,6 +54,10 @@ def explore_page() -> None:
     as_of = c3.date_input("As of", parse_date(q.get("as_of")), key="as_of")
     limit = c4.number_input("Most neighbours", 10, 2000, query_int("limit", 150, 10, 2000), step=50, key="limit")
     seed = entity == gv.SEED_ENTITY and "types" not in q
+    moved = st.session_state.get("focus") not in (None, entity)
+    if moved and set(st.session_state.get("types") or ()) == set(gv.SEED_TYPES):
+        # The story's type filter belongs to the story: another entity opens with all its relationships.
+        st.session_state["types"] = []
     f1, f2 = st.columns(2)
     types = f1.multiselect(
         "Relationship types",

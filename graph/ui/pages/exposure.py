@@ -9,11 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from graph import views as gv
+from graph.analytics.exposure import ENTITY_LIST, SDN
 from graph.errors import GraphError
 from graph.ui.common import (
     ctx,
     download_csv,
     entities,
+    entity_box,
     exposure_facts,
     exposure_results,
     header,
@@ -78,6 +80,13 @@ def _dependence_table(dep: dict) -> None:
     )
 
 
+@st.cache_data(max_entries=16)
+def _coverage(version: str, as_of: dt.date) -> list[str]:
+    from graph.analytics.exposure import rule_coverage
+
+    return rule_coverage(projection(version, as_of), as_of, exposure_facts(version)[0])
+
+
 def exposure_page() -> None:
     from graph.analytics.exposure import FORMULA
     from graph.analytics.supply import dependence_summary
@@ -100,6 +109,7 @@ def exposure_page() -> None:
         for r in results
     ]
     st.caption(FORMULA)
+    st.caption(" ".join(md(t) for t in _coverage(VERSION, as_of)))
     ranked = pd.DataFrame(rows)
     st.dataframe(ranked, hide_index=True, width="stretch", height=300)
     if rows:
@@ -128,31 +138,36 @@ def exposure_page() -> None:
 
 
 def _what_if(as_of: dt.date) -> None:
-    from graph.analytics.scenario import compare, scenario_from_dict
+    from graph.analytics.scenario import compare, later_than, scenario_from_dict
 
     st.subheader("What if", anchor=False)
     ops = st.session_state.setdefault("scenario_ops", [])
     ents = entities(VERSION)
     kind = st.radio("Add a hypothetical", ["listing", "ownership stake", "removal of a fact"], horizontal=True)
-    with st.form("what_if_form", clear_on_submit=False):
-        if kind == "listing":
-            lists = [i for i, t in ents.items() if "(SanctionList)" in t]
-            who = st.selectbox("Entity", list(ents), format_func=ents.get)
-            lst = st.selectbox("List", lists, format_func=ents.get)
-            when = st.date_input("Listed from", as_of)
-            op = {"op": "add", "type": "LISTED_ON", "start": who, "end": lst, "valid_from": when.isoformat()}
-        elif kind == "ownership stake":
-            owner = st.selectbox("Owner", list(ents), format_func=ents.get)
-            owned = st.selectbox("Owned", list(ents), format_func=ents.get)
-            share = st.number_input("Share, percent (0 for unknown)", 0.0, 100.0, 50.0)
-            op = {"op": "add", "type": "OWNS", "start": owner, "end": owned, "share": share or None}
-        else:
-            a = st.selectbox("From", list(ents), format_func=ents.get)
-            b = st.selectbox("To", list(ents), format_func=ents.get)
-            rel = st.selectbox("Type", list(STORE.schema.relationships))
-            op = {"op": "remove", "type": rel, "start": a, "end": b}
-        if st.form_submit_button("Add to scenario"):
-            ops.append({k: v for k, v in op.items() if v is not None})
+    c1, c2, c3 = st.columns(3)
+    if kind == "listing":
+        lists = [i for i, t in ents.items() if "(SanctionList)" in t]
+        with c1:
+            who = entity_box("Entity", "whatif_who", "smic")
+        lst = c2.selectbox("List", lists, lists.index(SDN) if SDN in lists else 0, format_func=ents.get)
+        when = c3.date_input("Listed from", as_of, key="whatif_when")
+        op = {"op": "add", "type": "LISTED_ON", "start": who, "end": lst, "valid_from": when.isoformat()}
+    elif kind == "ownership stake":
+        with c1:
+            owner = entity_box("Owner", "whatif_owner", "huawei")
+        with c2:
+            owned = entity_box("Owned", "whatif_owned", "hisilicon")
+        share = c3.number_input("Share, percent (0 for unknown)", 0.0, 100.0, 50.0)
+        op = {"op": "add", "type": "OWNS", "start": owner, "end": owned, "share": share or None}
+    else:
+        with c1:
+            a = entity_box("From", "whatif_from", "huawei")
+        with c2:
+            b = entity_box("To", "whatif_to", ENTITY_LIST)
+        rel = c3.selectbox("Type", list(STORE.schema.relationships), key="whatif_type")
+        op = {"op": "remove", "type": rel, "start": a, "end": b}
+    if st.button("Add to scenario", key="whatif_add"):
+        ops.append({k: v for k, v in op.items() if v is not None})
     if not ops:
         st.caption("No hypothetical facts yet. A scenario never writes to the store.")
         return
@@ -169,14 +184,18 @@ def _what_if(as_of: dt.date) -> None:
         st.error(md(exc))
         return
     st.json(ops, expanded=False)
+    for fact in later_than(scenario, as_of):
+        st.warning(md(f"{fact}: it does not count on the page's as-of date. Move the as-of date to see its effect."))
     if not changes:
-        st.info("With these changes nobody's exposure changes.")
+        st.info(f"With these changes nobody's exposure changes as of {as_of}.")
+        return
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "id": c.id,
                     "name": c.name,
+                    "change": c.summary(),
                     "baseline": c.baseline,
                     "scenario": c.scenario,
                     "why": c.why.get("ofac_50", {}).get("explanation", "")

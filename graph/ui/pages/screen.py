@@ -28,6 +28,8 @@ def screener(version: str, as_of: dt.date, threshold: float) -> Screener:
 
 
 def _input(country: str | None) -> Batch | None:
+    if st.query_params.get("names") and "screen_names" not in st.session_state:
+        st.session_state["screen_names"] = st.query_params["names"]  # from a search box's "Screen this name"
     names_tab, file_tab = st.tabs(["Paste names", "Upload CSV or XLSX"])
     with names_tab:
         text = st.text_area("Names, one per line", key="screen_names", height=150)
