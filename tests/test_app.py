@@ -545,7 +545,9 @@ def test_search_opens_only_an_exact_name_and_says_when_a_name_is_not_in_the_grap
     at.text_input(key="entity_find").input("Megvii").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["entity"] == "huawei"  # nothing opened: still the entity it had
-    assert any("No entity is named “Megvii” exactly" in plain(w.value) for w in at.warning), [w.value for w in at.warning]
+    assert any("No entity is named “Megvii” exactly" in plain(w.value) for w in at.warning), [
+        w.value for w in at.warning
+    ]
     pick = at.selectbox(key="entity_pick")
     assert "MEGVII" in pick.options[0] and "(Company) · 95% · similar name" in pick.options[0], pick.options
     assert any("Screen “Megvii”" in plain(link.label) for link in at.get("page_link"))
