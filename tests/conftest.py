@@ -40,23 +40,52 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def _need_neo4j() -> None:
+    need(shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)")
+    need(
+        shutil.which("mvn") is not None or (neo4j_server.LIB / "neo4j-kernel-5.26.30.jar").exists(),
+        "Maven is needed to fetch Neo4j (apt-get install maven)",
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri() -> Iterator[str]:
-    """A running Neo4j server: reuse one on the port, or start one and stop it afterwards."""
+    """A running Neo4j server for tests that write: reuse one on the port, or start one and stop it afterwards."""
     was_running = neo4j_server.listening()
     if not was_running:
-        need(
-            shutil.which("java") is not None, "Java 17 is needed to run Neo4j (apt-get install openjdk-17-jdk-headless)"
-        )
-        need(
-            shutil.which("mvn") is not None or (neo4j_server.LIB / "neo4j-kernel-5.26.30.jar").exists(),
-            "Maven is needed to fetch Neo4j (apt-get install maven)",
-        )
+        _need_neo4j()
         neo4j_server.start()
     os.environ.setdefault("NEO4J_PASSWORD", neo4j_server.PASSWORD)
     yield neo4j_server.URI
     if not was_running:
         neo4j_server.stop()
+
+
+@pytest.fixture(scope="session")
+def core_neo4j_uri(core_embedded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second Neo4j server that holds the core dataset for the whole session, built into it once.
+
+    Tests that write use :func:`neo4j_uri` and clear it; keeping the core graph on its own server spares a
+    rebuild (half a minute) each time a reading test follows a writing one.
+    """
+    from graph.store.neo4j_store import Neo4jStore
+
+    server = neo4j_server.Server(
+        int(os.environ.get("TECHGEO_NEO4J_CORE_PORT", neo4j_server.PORT + 1)),
+        neo4j_server.VAR.with_name(neo4j_server.VAR.name + "-core"),
+        heap="2g",
+    )
+    was_running = server.listening()
+    if not was_running:
+        _need_neo4j()
+        server.start()
+    os.environ.setdefault("NEO4J_PASSWORD", neo4j_server.PASSWORD)
+    with EmbeddedStore(core_embedded) as e, Neo4jStore(server.uri, "neo4j", neo4j_server.PASSWORD) as s:
+        if s.counts() != e.counts():
+            build_core(s, tmp_path_factory.mktemp("core-neo4j") / "graph.lbdb")
+    yield server.uri
+    if not was_running:
+        server.stop()
 
 
 def _neo4j_store(uri: str) -> GraphStore:
@@ -156,25 +185,27 @@ def core_embedded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def core_env(
-    request: pytest.FixtureRequest, core_embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    """The environment of an app run on the core dataset, on each store kind; yields the kind."""
-    if request.param == "embedded":
-        monkeypatch.setenv("TECHGEO_STORE", str(core_embedded))
-        monkeypatch.delenv("NEO4J_URI", raising=False)
-    else:
-        uri = request.getfixturevalue("neo4j_uri")
-        from graph.store.neo4j_store import Neo4jStore
+def core_environ(kind: str, request: pytest.FixtureRequest, workdir: Path) -> dict[str, str]:
+    """The environment variables of an app run on the core dataset on one store kind (``embedded``, ``neo4j``)."""
+    core = request.getfixturevalue("core_embedded")
+    if kind == "embedded":
+        return {"TECHGEO_STORE": str(core)}
+    from graph.store.neo4j_store import Neo4jStore
 
-        # The shared server may already hold the core graph from the previous test; rebuild only if not.
-        with EmbeddedStore(core_embedded) as e, Neo4jStore(uri, "neo4j", neo4j_server.PASSWORD) as s:
-            if s.counts() != e.counts():
-                build_core(s, tmp_path / "graph.lbdb")
-        monkeypatch.setenv("TECHGEO_STORE", str(tmp_path / "graph.lbdb"))
-        monkeypatch.setenv("NEO4J_URI", uri)
-        monkeypatch.setenv("NEO4J_PASSWORD", neo4j_server.PASSWORD)
+    uri = request.getfixturevalue("core_neo4j_uri")
+    # A test may have changed the core graph (a build, an import): rebuild it only then.
+    with EmbeddedStore(core) as e, Neo4jStore(uri, "neo4j", neo4j_server.PASSWORD) as s:
+        if s.counts() != e.counts():
+            build_core(s, workdir / "graph.lbdb")
+    return {"TECHGEO_STORE": str(workdir / "graph.lbdb"), "NEO4J_URI": uri, "NEO4J_PASSWORD": neo4j_server.PASSWORD}
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def core_env(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The environment of an app run on the core dataset, on each store kind; yields the kind."""
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    for k, v in core_environ(request.param, request, tmp_path).items():
+        monkeypatch.setenv(k, v)
     yield request.param
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import random
 from itertools import islice
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -293,14 +294,10 @@ def test_cli_exposure_and_paths(store: GraphStore) -> None:
     assert res.returncode == 1 and "unknown relationship type(s) OWNED_BY" in res.stderr
 
 
-def test_supply_chain_chokepoints_from_cset(tmp_path) -> None:
-    """On the real CSET data: ASML holds all EUV scanners, so EUV is a Dutch chokepoint."""
-    from tests.conftest import SHARED_DATA, need
-
-    need((SHARED_DATA / "bri-gfdc").is_dir(), f"the GFDC workbook is not under {SHARED_DATA}")
-    db = str(tmp_path / "core.lbdb")
-    env = {"TECHGEO_RAW_DIRS": f"data/raw:{SHARED_DATA}"}
-    assert run("build", "--store", db, env=env).returncode == 0
+def test_supply_chain_chokepoints_from_cset(core_embedded: Path) -> None:
+    """On the real CSET data (the core graph, built from it): ASML holds all EUV scanners, so EUV is a Dutch
+    chokepoint."""
+    db = str(core_embedded)
     res = run("supply", "--chokepoints", "--controlling", "USA,NLD,JPN", "--format", "json", "--store", db)
     assert res.returncode == 0, res.stderr
     deps = {d["name"]: d for d in json.loads(res.stdout)}

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from graph.briefing import Storyboard
 from graph.export import browser, offline_page, wait_drawn
 from graph.render import View
-from tests.conftest import ARTIFACTS, EVIL_ID, IMG, MARKUP, ROOT, need
+from tests.conftest import ARTIFACTS, EVIL_ID, IMG, MARKUP, ROOT, core_environ, need
 from tests.test_render import hostile_view
 
 LOCAL = (
@@ -54,16 +55,25 @@ def chromium() -> Iterator[Any]:
         yield b
 
 
-@pytest.fixture
-def app_url(core_env: str) -> Iterator[str]:
-    """The app served by `streamlit run` on a free port, on the store core_env chose."""
-    with serve_app(core_env) as url:
-        yield url
+@dataclass
+class CoreApp:
+    kind: str  # "embedded" or "neo4j"
+    url: str
+
+
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def core_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoreApp]:
+    """The app on the core dataset, served by `streamlit run` once per store kind for this module's tests:
+    its caches warm up once, as a deployed app's do."""
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_URI"}
+    env |= core_environ(request.param, request, tmp_path_factory.mktemp("core-app"))
+    with serve_app(request.param, env) as url:
+        yield CoreApp(request.param, url)
 
 
 @contextmanager
-def serve_app(name: str) -> Iterator[str]:
-    """Serve the app with `streamlit run` on a free port, in this environment; yield its address."""
+def serve_app(name: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve the app with `streamlit run` on a free port, in ``env`` (this environment); yield its address."""
     port = _free_port()
     log = ARTIFACTS / f"streamlit-{name}.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -71,7 +81,7 @@ def serve_app(name: str) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
              "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ),
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env if env is not None else dict(os.environ),
         )  # fmt: skip
         try:
             deadline = time.time() + 60
@@ -101,14 +111,14 @@ def _node_point(page: Any, node_id: str) -> tuple[float, float]:
     return p[0], p[1]
 
 
-def test_explore_draws_selects_and_expands(chromium: Any, app_url: str, core_env: str) -> None:
+def test_explore_draws_selects_and_expands(chromium: Any, core_app: CoreApp) -> None:
     page = chromium.new_page(viewport={"width": 1600, "height": 1000})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(app_url)
+    page.goto(core_app.url)
     page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 10", timeout=90_000)
     drawn = page.evaluate("window.techgeoDrawn")
-    page.screenshot(path=str(ARTIFACTS / f"explore-{core_env}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"explore-{core_app.kind}.png"))
     assert drawn["nodes"] == page.evaluate("window.techgeoNetwork.body.data.nodes.length")
 
     page.mouse.click(*_node_point(page, "hisilicon"))
@@ -118,7 +128,7 @@ def test_explore_draws_selects_and_expands(chromium: Any, app_url: str, core_env
     before = page.evaluate("window.techgeoDrawn.nodes")
     page.mouse.click(*_node_point(page, "hisilicon"))
     page.wait_for_function("n => window.techgeoDrawn.nodes > n", arg=before, timeout=60_000)
-    page.screenshot(path=str(ARTIFACTS / f"explore-expanded-{core_env}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"explore-expanded-{core_app.kind}.png"))
 
     outside = [u for u in requests if not u.startswith(LOCAL)]
     assert outside == []
@@ -167,12 +177,12 @@ def test_a_view_saved_today_draws_the_same_tomorrow(chromium: Any, tmp_path: Pat
     assert isinstance(View.from_dict(again.to_dict()), View)
 
 
-def test_belt_and_road_map_draws_offline(chromium: Any, app_url: str, core_env: str) -> None:
+def test_belt_and_road_map_draws_offline(chromium: Any, core_app: CoreApp) -> None:
     """The map's shapes ship with the app (data/geo): the page draws it with no tile or topojson download."""
     page = chromium.new_page(viewport={"width": 1600, "height": 1000})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(app_url + "exposure")
+    page.goto(core_app.url + "exposure")
     page.get_by_text("Belt and Road countries by licensing exposure").wait_for(timeout=90_000)
     chart = page.locator(".vega-embed").last
     chart.scroll_into_view_if_needed(timeout=60_000)
@@ -188,7 +198,7 @@ def test_belt_and_road_map_draws_offline(chromium: Any, app_url: str, core_env: 
         if (!c) return 1; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let ink = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) ink++; return ink / (d.length / 4); }"""
     )
-    chart.screenshot(path=str(ARTIFACTS / f"bri-map-{core_env}.png"))
+    chart.screenshot(path=str(ARTIFACTS / f"bri-map-{core_app.kind}.png"))
     assert drawn > 0.05, drawn  # a map, not an empty frame
     assert [u for u in requests if not u.startswith(LOCAL)] == []
 
@@ -351,14 +361,14 @@ def test_a_new_storyboard_in_the_browser(
     assert refused == []
 
 
-def test_screen_a_pasted_list_and_an_uploaded_file(chromium: Any, app_url: str, core_env: str, tmp_path: Path) -> None:
+def test_screen_a_pasted_list_and_an_uploaded_file(chromium: Any, core_app: CoreApp, tmp_path: Path) -> None:
     """The analyst's screening in the browser: paste names, press Screen, read the table; then upload a CSV.
 
     Prints the time from the click to the settled table, as the user feels it."""
     page = chromium.new_page(viewport={"width": 1600, "height": 1000})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(app_url + "screen")
+    page.goto(core_app.url + "screen")
     page.get_by_role("heading", name="Screen").wait_for(timeout=90_000)
     page.get_by_label("Names, one per line").fill("Huawei Technologies Co., Ltd.\nQwertyuiop Zxcvb Holdings")
     started = time.perf_counter()
@@ -366,8 +376,10 @@ def test_screen_a_pasted_list_and_an_uploaded_file(chromium: Any, app_url: str, 
     page.get_by_text("2 names screened").wait_for(timeout=120_000)
     page.get_by_text("Qwertyuiop Zxcvb Holdings: not in the graph").wait_for(timeout=30_000)
     page.get_by_role("button", name="Download XLSX").wait_for(timeout=60_000)  # the last element: settled
-    print(f"screen: click to settled table {time.perf_counter() - started:.2f} s ({core_env}, first batch on a date)")
-    page.screenshot(path=str(ARTIFACTS / f"screen-pasted-{core_env}.png"))
+    print(
+        f"screen: click to settled table {time.perf_counter() - started:.2f} s ({core_app.kind}, first batch on a date)"
+    )
+    page.screenshot(path=str(ARTIFACTS / f"screen-pasted-{core_app.kind}.png"))
 
     upload = tmp_path / "counterparties.csv"
     upload.write_text("name,country\nSemiconductor Manufacturing International Corporation,CN\n", encoding="utf-8")
@@ -378,14 +390,14 @@ def test_screen_a_pasted_list_and_an_uploaded_file(chromium: Any, app_url: str, 
     page.get_by_role("button", name="Screen", exact=True).click()
     page.get_by_text("1 name screened").wait_for(timeout=120_000)
     page.get_by_role("button", name="Download XLSX").wait_for(timeout=60_000)
-    print(f"screen: click to settled table {time.perf_counter() - started:.2f} s ({core_env}, cached index)")
-    page.screenshot(path=str(ARTIFACTS / f"screen-upload-{core_env}.png"))
+    print(f"screen: click to settled table {time.perf_counter() - started:.2f} s ({core_app.kind}, cached index)")
+    page.screenshot(path=str(ARTIFACTS / f"screen-upload-{core_app.kind}.png"))
     assert [u for u in requests if not u.startswith(LOCAL)] == []
 
 
-def test_choosing_a_path_highlights_it_in_the_picture(chromium: Any, app_url: str, core_env: str) -> None:
+def test_choosing_a_path_highlights_it_in_the_picture(chromium: Any, core_app: CoreApp) -> None:
     page = chromium.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(app_url + "paths?from=smic&to=asml&hops=4&k=5&directed=0")
+    page.goto(core_app.url + "paths?from=smic&to=asml&hops=4&k=5&directed=0")
     page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 3", timeout=120_000)
     assert page.evaluate("window.techgeoDrawn.highlight") == []
     page.get_by_text("showing 1–5 of ").wait_for(timeout=60_000)
@@ -395,4 +407,31 @@ def test_choosing_a_path_highlights_it_in_the_picture(chromium: Any, app_url: st
     assert sorted(page.evaluate("window.techgeoNetwork.getSelectedEdges()")) == sorted(lit)
     widths = page.evaluate("ids => ids.map(i => window.techgeoNetwork.body.data.edges.get(i).width)", lit)
     assert widths == [5] * len(lit)
-    page.screenshot(path=str(ARTIFACTS / f"paths-highlight-{core_env}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"paths-highlight-{core_app.kind}.png"))
+
+
+def test_enter_on_a_name_not_in_the_graph_opens_nothing(chromium: Any, core_app: CoreApp) -> None:
+    """Typing a name and pressing Enter opens only an exact name; a near name is offered, with its quality.
+
+    Prints the time from Enter to the settled page, as the user feels it."""
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(core_app.url)
+    page.wait_for_function("window.techgeoDrawn && window.techgeoDrawn.nodes > 10", timeout=90_000)
+    box = page.get_by_label("Entity (search by name or alias)")
+    box.fill("Megvii")
+    started = time.perf_counter()
+    box.press("Enter")
+    page.get_by_text("No entity is named “Megvii” exactly").wait_for(timeout=60_000)
+    print(f"search: Enter to 'not named exactly' {time.perf_counter() - started:.2f} s ({core_app.kind})")
+    assert page.get_by_role("heading", name="Huawei Technologies Co., Ltd.").is_visible()  # nothing else opened
+    page.get_by_text("Screen “Megvii” against the lists").wait_for(timeout=10_000)
+    page.get_by_label("Nearest names (label · match quality · how)").click()
+    page.get_by_role("option", name="MEGVII TECHNOLOGY LIMITED (Company) · 95%").first.click()
+    page.get_by_role("heading", name="MEGVII TECHNOLOGY LIMITED").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / f"search-megvii-{core_app.kind}.png"))
+    box.fill("tsmc")
+    started = time.perf_counter()
+    box.press("Enter")
+    page.get_by_role("heading", name="Taiwan Semiconductor Manufacturing Company Limited").wait_for(timeout=60_000)
+    page.wait_for_function("window.techgeoDrawn && window.techgeoNetwork.body.data.nodes.get('tsmc')")
+    print(f"search: Enter to the exact name's picture {time.perf_counter() - started:.2f} s ({core_app.kind})")

@@ -34,10 +34,8 @@ LIB = ROOT / "var" / "neo4j" / "lib"
 PORT = int(os.environ.get("TECHGEO_NEO4J_PORT", "17687"))
 PASSWORD = os.environ.get("TECHGEO_NEO4J_PASSWORD", "techgeo-test")
 URI = f"bolt://127.0.0.1:{PORT}"
-JVM_FLAGS = [
-    "-Xms4g",
+JVM_FLAGS = [  # the heap (-Xms, -Xmx) is each Server's
     "-XX:+UseParallelGC",
-    "-Xmx4g",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -63,60 +61,96 @@ def fetch() -> None:
     )
 
 
+class Server:
+    """One Neo4j server on 127.0.0.1: its Bolt port, its folder under ``var/`` and its heap.
+
+    The module-level :func:`start`, :func:`stop` and :func:`listening` work on the default server; the
+    tests run a second one (another port and folder) that holds the core graph for the whole session.
+    """
+
+    def __init__(self, port: int = PORT, var: Path = VAR, heap: str = "4g"):
+        self.port, self.var, self.heap = port, var, heap
+        self.uri = f"bolt://127.0.0.1:{port}"
+
+    def listening(self) -> bool:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def start(self, timeout: float = 180.0) -> str:
+        """Start the server unless it is already listening; return its Bolt URI."""
+        if self.listening():
+            return self.uri
+        fetch()
+        self.var.mkdir(parents=True, exist_ok=True)
+        # The server's environment is ours without the passwords: /proc/PID/environ would show them.
+        env = {k: v for k, v in os.environ.items() if k not in ("TECHGEO_NEO4J_PASSWORD", "NEO4J_PASSWORD")}
+        flags = [f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS]
+        log_path = self.var / "server.log"
+        # A fresh log per start: READY must come from this server, after its password is set.
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [
+                    "java",
+                    *flags,
+                    "-cp",
+                    f"{LIB}/*",
+                    str(HERE / "Launcher.java"),
+                    str(self.var / "home"),
+                    str(self.port),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        assert proc.stdin is not None
+        proc.stdin.write(PASSWORD.encode("utf-8") + b"\n")  # read once by Launcher.java, then closed
+        proc.stdin.close()
+        (self.var / "server.pid").write_text(str(proc.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                sys.exit(f"Neo4j exited with code {proc.returncode}; see {log_path}")
+            if b"READY" in log_path.read_bytes() and self.listening():
+                return self.uri
+            time.sleep(0.5)
+        self.stop()
+        sys.exit(f"Neo4j did not start within {timeout:.0f} s; see {log_path}")
+
+    def stop(self) -> None:
+        """Stop the server started by :meth:`start`, if any."""
+        pid_file = self.var / "server.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text())
+        try:
+            os.killpg(pid, signal.SIGTERM)
+            for _ in range(60):
+                os.kill(pid, 0)
+                time.sleep(0.5)
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        pid_file.unlink(missing_ok=True)
+
+
+DEFAULT = Server()
+
+
 def listening() -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", PORT)) == 0
+    return DEFAULT.listening()
 
 
 def start(timeout: float = 180.0) -> str:
-    """Start the server unless it is already listening; return its Bolt URI."""
-    if listening():
-        return URI
-    fetch()
-    VAR.mkdir(parents=True, exist_ok=True)
-    # The server's environment is ours without the passwords: /proc/PID/environ would show them.
-    env = {k: v for k, v in os.environ.items() if k not in ("TECHGEO_NEO4J_PASSWORD", "NEO4J_PASSWORD")}
-    # A fresh log per start: READY must come from this server, after its password is set.
-    with open(VAR / "server.log", "wb") as log:
-        proc = subprocess.Popen(
-            ["java", *JVM_FLAGS, "-cp", f"{LIB}/*", str(HERE / "Launcher.java"), str(VAR / "home"), str(PORT)],
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    assert proc.stdin is not None
-    proc.stdin.write(PASSWORD.encode("utf-8") + b"\n")  # read once by Launcher.java, then closed
-    proc.stdin.close()
-    (VAR / "server.pid").write_text(str(proc.pid))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"Neo4j exited with code {proc.returncode}; see {VAR / 'server.log'}")
-        if b"READY" in (VAR / "server.log").read_bytes() and listening():
-            return URI
-        time.sleep(0.5)
-    stop()
-    sys.exit(f"Neo4j did not start within {timeout:.0f} s; see {VAR / 'server.log'}")
+    """Start the default server unless it is already listening; return its Bolt URI."""
+    return DEFAULT.start(timeout)
 
 
 def stop() -> None:
-    """Stop the server started by :func:`start`, if any."""
-    pid_file = VAR / "server.pid"
-    if not pid_file.exists():
-        return
-    pid = int(pid_file.read_text())
-    try:
-        os.killpg(pid, signal.SIGTERM)
-        for _ in range(60):
-            os.kill(pid, 0)
-            time.sleep(0.5)
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    pid_file.unlink(missing_ok=True)
+    """Stop the default server started by :func:`start`, if any."""
+    DEFAULT.stop()
 
 
 def main() -> None:
