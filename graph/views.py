@@ -123,9 +123,20 @@ def _with_undated(caption: str, left_out: int, edges: Iterable[Mapping[str, Any]
 
 
 def neighbourhood_caption(sub: Subgraph, offset: int = 0) -> str:
-    """ "showing 150 of 2,340 neighbours", or "showing 151-300 of 2,340" on a later page."""
+    """ "showing 150 of 2,340 neighbours", or "showing 151–300 of 2,340" on a later page.
+
+    Pages are pages of direct neighbours; with more hops the caption says so, and counts the rest apart:
+    "direct neighbours 1–24 of 24, and 126 of 615 more within 3 hops".
+    """
     if sub.total_neighbours == 0:
         return "no neighbours with these filters"
+    further, further_shown = sub.total_neighbours - sub.direct_total, sub.shown_neighbours - sub.direct_shown
+    if further:
+        first, last = (offset + 1, offset + sub.direct_shown) if sub.direct_shown else (offset, offset)
+        return (
+            f"showing direct neighbours {first:,}–{last:,} of {sub.direct_total:,}, "
+            f"and {further_shown:,} of {further:,} more further out"
+        )
     if offset:
         return f"showing {offset + 1:,}–{offset + sub.shown_neighbours:,} of {sub.total_neighbours:,} neighbours"
     return f"showing {sub.shown_neighbours:,} of {sub.total_neighbours:,} neighbours"
@@ -165,7 +176,9 @@ def neighbourhood_view(
         "as_of": as_of.isoformat(),
         "limit": limit,
         "offset": offset,
-        "total_neighbours": sub.total_neighbours,  # of the focus, for paging
+        "total_neighbours": sub.total_neighbours,
+        "direct_total": sub.direct_total,  # of the focus: pages are pages of direct neighbours
+        "direct_shown": sub.direct_shown,
         "expanded": [list(x) for x in expanded],
         "expanded_totals": totals,  # of each expanded node, for its own paging
         "undated": undated,

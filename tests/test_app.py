@@ -597,3 +597,24 @@ def test_an_empty_ownership_column_says_why(core_env: str) -> None:
     at = app("exposure")
     text = " ".join(plain(c.value) for c in at.caption)
     assert re.search(r"OFAC 50% rule \(ofac_50\): \d+ owners? listed on OFAC .* among [\d,]+ ownership edges on", text)
+
+
+def test_pages_are_pages_of_direct_neighbours_at_any_hops(core_env: str) -> None:
+    at = app()
+    at.text_input(key="entity_find").input("China").run()
+    at.number_input(key="limit").set_value(60).run()
+    at.slider(key="hops").set_value(2).run()
+    first = plain(at.markdown[0].value)
+    m = re.search(r"showing direct neighbours 1–(\d+) of ([\d,]+), and (\d+) of ([\d,]+) more further out", first)
+    assert m, first
+    shown, total = int(m[1]), int(m[2].replace(",", ""))
+    assert shown == 60 and total > 120  # China's direct neighbours fill the page
+    next(b for b in at.button if b.label == "Next page").click().run()
+    assert f"showing direct neighbours 61–120 of {m[2]}" in plain(at.markdown[0].value)
+    assert not any(d.value for d in at.markdown if "no neighbours" in d.value)
+    next(b for b in at.button if b.label == "Previous page").click().run()
+    assert plain(at.markdown[0].value).startswith(first.split(" · ")[0][:40])
+    next(b for b in at.button if b.label == "Next page").click().run()
+    at.slider(key="hops").set_value(3).run()  # other filters: back to their first page
+    assert "showing direct neighbours 1–60 of" in plain(at.markdown[0].value)
+    assert at.session_state["offset"] == 0

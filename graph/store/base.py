@@ -63,6 +63,9 @@ class Subgraph:
     edges: dict[str, dict[str, Any]] = field(default_factory=dict)
     total_neighbours: int = 0
     shown_neighbours: int = 0
+    # The direct (one-hop) neighbours: what ``offset`` pages through, whatever the hops.
+    direct_total: int = 0
+    direct_shown: int = 0
     # Ids of the undated facts an as-of read with ``undated=False`` left out (see :func:`valid_on`).
     undated_left_out: set[str] = field(default_factory=set)
 
@@ -326,7 +329,8 @@ class GraphStore(ABC):
         At most ``limit`` neighbours are kept (nearest first, then by name); the
         result says how many there were in all. ``offset`` pages through the
         direct neighbours: the first ``offset`` of them, in that order, are
-        skipped, and further hops grow from the page shown.
+        skipped, and further hops grow from the page shown (``direct_total``
+        and ``direct_shown`` count them, for paging).
         """
         focus = self.node(node_id)
         if focus is None:
@@ -362,6 +366,8 @@ class GraphStore(ABC):
             for n in kept:
                 depth[n["id"]] = hop
             sub.shown_neighbours += len(kept)
+            if hop == 1:
+                sub.direct_total, sub.direct_shown = len(found), len(kept)
             frontier = [n["id"] for n in kept]
             if not frontier:
                 break

@@ -76,7 +76,11 @@ def explore_page() -> None:
         "included, they are drawn dashed and flagged 'date unknown'.",
     )
     if st.session_state.get("focus") != entity:
-        st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0)
+        st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0, page_starts=[])
+    # A page number belongs to one set of filters: another set starts again at its first page.
+    paging = [entity, hops, as_of.isoformat(), sorted(types), sorted(labels), undated, int(limit)]
+    if st.session_state.get("paging") != paging:
+        st.session_state.update(paging=paging, offset=0, page_starts=[])
     offset = st.session_state.get("offset", 0)
     expanded = [tuple(x) for x in st.session_state.get("expanded", [])]
     # Untouched filters on the seed entity tell the composed story; any change shows a plain neighbourhood.
@@ -121,11 +125,15 @@ def explore_page() -> None:
             st.rerun()
         b1, b2, b3, b4 = st.columns(4)
         total = len(view.nodes) - 1
+        # With more hops, a page holds fewer direct neighbours than the limit: Previous goes back to where it was.
+        back = st.session_state.setdefault("page_starts", [])
         if b1.button("Previous page", disabled=offset == 0):
-            st.session_state["offset"] = max(0, offset - int(limit))
+            st.session_state["offset"] = back.pop() if back else max(0, offset - int(limit))
             st.rerun()
-        if b2.button("Next page", disabled=offset + int(limit) >= view.params["total_neighbours"]):
-            st.session_state["offset"] = offset + int(limit)
+        last = offset + view.params.get("direct_shown", 0) >= view.params.get("direct_total", 0)
+        if b2.button("Next page", disabled=last):
+            back.append(offset)
+            st.session_state["offset"] = offset + max(1, view.params["direct_shown"])
             st.rerun()
         if b3.button("Reset expansions", disabled=not st.session_state.get("expanded")):
             st.session_state["expanded"] = []
