@@ -58,6 +58,7 @@ def test_explore_filters_change_the_picture(core_env: str) -> None:
     at = app()
     assert at.session_state["entity"] == "huawei" and "Open: **Huawei" in at.caption[1].value
     first = at.markdown[0].value
+    assert any(plain(m.value).startswith("score 100 = ") for m in at.markdown), "Explore's details explain the score"
     at.multiselect(key="types").set_value(["LICENSES_TO"]).run()
     with open_store(settings_mod.load()) as store:
         sub = store.neighbourhood("huawei", 1, types=["LICENSES_TO"], as_of=dt.date.today())
@@ -228,6 +229,14 @@ def test_exposure_link_explains_its_entity_with_its_dependence(core_env: str) ->
     assert any("Supply-chain dependence" in m.value for m in at.markdown)
     inputs = next(d.value for d in at.dataframe if "needed for" in d.value.columns)
     assert "EUV lithography tools" in inputs["input"].tolist()
+    # The score in words, its listings as a table, and no Python text on the page.
+    said = [plain(m.value) for m in at.markdown]
+    assert any(re.fullmatch(r"score 100 = (min\(100, )?direct \d+.*", m) for m in said), said
+    assert any(m.startswith("listed on BIS Entity List since 20") for m in said), said
+    listings = next(d.value for d in at.dataframe if "since" in d.value.columns)
+    assert "BIS Entity List" in listings["list"].tolist()
+    page_text = " ".join(said) + " ".join(str(j.proto) for j in at.get("json"))
+    assert "datetime.date(" not in page_text
 
 
 def test_paths_page_reads_and_writes_its_link(core_env: str) -> None:

@@ -233,8 +233,16 @@ def sanction_exposure(
         l_points = 10.0 if any(t["role"] == "licensee" and t["licensor_lists"] for t in own_ties) else 0.0
         dep = dependence.get(entity)
         s_points = 10.0 if dep and dep["dependent_inputs"] else 0.0
-        score = min(100.0, d_points + _rule_points(o, 90.0) + _rule_points(a, 60.0) + l_points + s_points)
+        points = {
+            "direct": d_points,
+            "ofac_50": _rule_points(o, 90.0),
+            "bis_affiliates": _rule_points(a, 60.0),
+            "licensing": l_points,
+            "supply_chain": s_points,
+        }
+        score = min(100.0, sum(points.values()))
         components: dict[str, Any] = {
+            "points": points,
             "direct": direct,
             "ofac_50": _rule_component(o),
             "bis_affiliates": _rule_component(a) | {"rules": rule_notes},

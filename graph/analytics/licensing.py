@@ -42,6 +42,7 @@ class Tie:
     licensee_lists: list[str]
     sources: list[str]
     confidence: str
+    confidence_note: str | None = None
 
 
 @dataclass
@@ -89,6 +90,7 @@ def listed_ties(g: nx.MultiDiGraph) -> list[Tie]:
                     sorted(lists.get(b, [])),
                     list(d.get("sources", [])),
                     d.get("confidence", "high"),
+                    d.get("confidence_note"),
                 )
             )
     return ties

@@ -14,6 +14,7 @@ import json
 import re
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +175,12 @@ def entities(version: str) -> dict[str, str]:
 def finder(version: str) -> EntityFinder:
     """Every entity's names, for the search boxes: built once per graph version, shared by every session."""
     return EntityFinder(ctx().store.entities())
+
+
+def names_of(version: str) -> Callable[[str], str | None]:
+    """An entity's name from its id (None for an unknown id), for sentences that name entities."""
+    fnd = finder(version)
+    return lambda node_id: fnd.name(node_id) if node_id in fnd else None
 
 
 def entity_box(label: str, key: str, default: str) -> str:

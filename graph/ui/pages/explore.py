@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import views as gv
-from graph.analytics.supply import dependence_summary
+from graph.analytics.explain import explain
 from graph.errors import GraphError
 from graph.ui.common import (
     citations,
@@ -20,6 +20,7 @@ from graph.ui.common import (
     header,
     heat,
     md,
+    names_of,
     parse_date,
     projection,
     query_int,
@@ -176,16 +177,8 @@ def _details(node_id: str, as_of: dt.date) -> None:
     exposure = next((r for r in exposure_results(VERSION, as_of) if r["id"] == node_id), None)
     if exposure:
         st.metric("Exposure score", f"{exposure['score']:g}")
-        c = exposure["components"]
-        for item in c.get("direct", []):
-            since = item.get("since")
-            when = f"since {since}" if since else "since: date not in source (the listing counts; its start is unknown)"
-            st.write(f"Listed on {md(item['list_name'])} {md(when)}")
-        for name in ("ofac_50", "bis_affiliates"):
-            if c.get(name, {}).get("explanation"):
-                st.write(f"{name}: {md(c[name]['explanation'])}")
-        if c.get("supply_chain"):
-            st.write(f"supply chain: {md(dependence_summary(c['supply_chain']))}")
+        for line in explain(exposure, names_of(VERSION)):
+            st.write(md(line))
     else:
         st.caption(f"No sanction exposure found as of {as_of}.")
     st.caption("Sources: " + md(", ".join(node.get("sources") or [])))

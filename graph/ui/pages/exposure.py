@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import views as gv
+from graph.analytics.explain import RULES, explain, plain_json
 from graph.analytics.exposure import ENTITY_LIST, SDN
 from graph.errors import GraphError
 from graph.ui.common import (
@@ -21,6 +22,7 @@ from graph.ui.common import (
     header,
     heat,
     md,
+    names_of,
     parse_date,
     projection,
     resolved_from,
@@ -32,6 +34,66 @@ STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version,
 
 
 # -- Sanction exposure ---------------------------------------------------------
+
+
+def _explanation_tables(result: dict) -> None:
+    """The score's facts as tables (listings, ownership chains, licences), and its JSON in an expander."""
+    name = names_of(VERSION)
+    c = result["components"]
+    if c.get("direct"):
+        st.markdown("**Listings**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "list": x["list_name"],
+                        "since": x["since_text"],
+                        "footnote": x.get("footnote") or "",
+                        "citation": x.get("citation") or "",
+                        "confidence": x.get("confidence", "high"),
+                        "sources": ", ".join(x.get("sources", [])),
+                    }
+                    for x in c["direct"]
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    chains = [
+        {
+            "rule": RULES[part],
+            "owner": name(x["owner"]) or x["owner"],
+            "share": "?" if x.get("share") is None else f"{x['share']:g}%",
+            "chain": " → ".join(name(i) or i for i in x.get("path", [])),
+        }
+        for part in RULES
+        if not (c.get(part) or {}).get("listed")
+        for x in (c.get(part) or {}).get("contributions", [])
+    ]
+    if chains:
+        st.markdown("**Ownership chains** (each owner's share, along the chain that carries it)")
+        st.dataframe(pd.DataFrame(chains), hide_index=True, width="stretch")
+    if c.get("licensing"):
+        st.markdown("**Licences with a listed party**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "licensor": name(t["licensor"]) or t["licensor"],
+                        "licensee": name(t["licensee"]) or t["licensee"],
+                        "scope": t.get("scope") or "",
+                        "year": t.get("year") or "",
+                        "confidence": t.get("confidence", "high"),
+                        "note": t.get("confidence_note") or "",
+                    }
+                    for t in c["licensing"]
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with st.expander("The components as JSON"):
+        st.json(plain_json(c), expanded=1)
 
 
 def _dependence_table(dep: dict) -> None:
@@ -131,7 +193,9 @@ def exposure_page() -> None:
     with right:
         st.metric("Score", f"{result['score']:g}")
         resolved_from(STORE.node(chosen) or {})
-        st.json(result["components"], expanded=1)
+        for line in explain(result, names_of(VERSION)):
+            st.write(md(line))
+    _explanation_tables(result)
     _dependence_table(result["components"].get("supply_chain", {}))
     _what_if(as_of)
     _bri_map(as_of)
