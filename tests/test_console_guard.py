@@ -359,3 +359,31 @@ def test_a_link_runs_its_query_under_the_guard_and_lower_limits(core_env: str, m
     assert any("Truncated: showing the first 3 rows" in plain(w.value) for w in at.warning), [
         w.value for w in at.warning
     ]
+
+
+def test_the_console_names_its_own_time_limit_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query stopped by its time limit says what to change in the app, never a command-line flag."""
+    from streamlit.testing.v1 import AppTest
+
+    from graph.importer import import_dir
+    from tests.conftest import ROOT
+    from tests.test_app import plain
+    from tests.test_import_cli import MINI
+
+    path = tmp_path / "g.lbdb"
+    with EmbeddedStore(path) as s:
+        import_dir(s, MINI)
+    monkeypatch.setenv("TECHGEO_STORE", str(path))
+    monkeypatch.setenv("TECHGEO_QUERY_TIMEOUT", "20")
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("graph/ui/pages/console.py").run()
+    at.text_area[0].set_value("UNWIND range(1, 2000000000) AS x RETURN sum(x)")
+    at.number_input(key="console_timeout").set_value(1.0)
+    next(b for b in at.button if b.label == "Run").click().run()
+    (error,) = [plain(e.value) for e in at.error]
+    assert "time limit" in error and "raise Time limit (s) beside Run (up to 20 s)" in error.replace("*", "")
+    assert "--timeout" not in error
+    at.number_input(key="console_timeout").set_value(20.0)  # at the app's most, the only way out is a narrower query
+    assert at.number_input(key="console_timeout").max == 20.0

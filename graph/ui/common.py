@@ -277,7 +277,11 @@ def source_table(rows: list[dict[str, Any]], **kwargs: Any) -> None:
         other = urls.where(frame["url"].isna() & urls.notna())
         if other.notna().any():
             frame.insert(frame.columns.get_loc("url") + 1, "address (not a web link)", other)
-        config["url"] = st.column_config.LinkColumn("url")
+        # The host stands for the address, so that every other column fits beside it; the link is the whole URL.
+        config["url"] = st.column_config.LinkColumn("url", display_text=r"https?://(?:www\.)?([^/?#]+)", width="small")
+    for wide in ("title", "name"):
+        if wide in frame.columns:
+            config[wide] = st.column_config.TextColumn(wide, width="large")
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -11,7 +12,7 @@ import streamlit as st
 
 from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
-from graph.errors import GraphError
+from graph.errors import GraphError, QueryTimeout
 from graph.tabular import csv_text
 from graph.ui.common import ctx, entity_box, header, md, save_button
 from graph.ui.component import network
@@ -59,11 +60,17 @@ def console_page() -> None:
             "This link runs its query when the page opens: once, read-only, with at most "
             f"{lim.row_cap:,} rows and {lim.timeout:g} s. Press Run to run it again with the usual limits."
         )
-    clicked = st.button("Run", type="primary")
+    run_col, limit_col = st.columns([3, 1])
+    most = settings.query_timeout
+    chosen = limit_col.number_input(
+        "Time limit (s)", 1.0, most, most, step=5.0, key="console_timeout",
+        help=f"At most {most:g} s: the limit set by whoever runs the app (TECHGEO_QUERY_TIMEOUT)",
+    )  # fmt: skip
+    clicked = run_col.button("Run", type="primary")
     if not (clicked or auto):
         return
     st.session_state["console_linked_run"] = True
-    limits = settings.link_limits if auto and not clicked else settings.limits
+    limits = settings.link_limits if auto and not clicked else replace(settings.limits, timeout=float(chosen))
     try:
         params = json.loads(extra or "{}")
         if not isinstance(params, dict):
@@ -73,6 +80,13 @@ def console_page() -> None:
         return
     try:
         result = STORE.query(text, params, limits=limits)
+    except QueryTimeout as exc:
+        if limits.timeout < most:
+            what = f"raise **Time limit (s)** beside Run (up to {most:g} s), or narrow the query"
+        else:
+            what = f"this app allows at most {most:g} s per query; narrow it with a WHERE or a LIMIT"
+        st.error(f"{md(str(exc).split(';')[0])}: {what}.")
+        return
     except GraphError as exc:
         hint = dialect_hint(text, kind)
         st.error(md(exc) + (f"\n\nHint: {hint}" if hint else ""))
