@@ -127,13 +127,29 @@ class Server:
         pid = int(pid_file.read_text())
         try:
             os.killpg(pid, signal.SIGTERM)
-            for _ in range(60):
-                os.kill(pid, 0)
-                time.sleep(0.5)
-            os.killpg(pid, signal.SIGKILL)
+            for _ in range(120):
+                if _exited(pid):
+                    break
+                time.sleep(0.25)
+            else:
+                os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         pid_file.unlink(missing_ok=True)
+
+
+def _exited(pid: int) -> bool:
+    """True once ``pid`` has exited. A server this process started stays a zombie until it is reaped (and
+    ``kill(pid, 0)`` still finds a zombie), so reap it; another process's server is looked up."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == pid
+    except ChildProcessError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
 
 
 DEFAULT = Server()
