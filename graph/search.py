@@ -96,7 +96,15 @@ class EntityFinder:
             schema = "Person" if label in PERSON_LABELS else "Organization"
             records.append(Record(node_id, schema, tuple(dict.fromkeys(names)) or (node_id,)))
         self._prefixes = sorted(set(prefixes))
-        self._index = NameIndex(records)
+        self._records: list[Record] | None = records
+        self._built: NameIndex | None = None
+
+    @property
+    def _index(self) -> NameIndex:
+        """The fuzzy index, built on the first search that needs it: an exact name opens without it."""
+        if self._built is None:
+            self._built, self._records = NameIndex(self._records or []), None
+        return self._built
 
     def __len__(self) -> int:
         return len(self._name)

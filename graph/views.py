@@ -9,7 +9,8 @@ embedded file and on Neo4j.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -154,18 +155,21 @@ def neighbourhood_view(
     heat: Mapping[str, float] | None = None,
     expanded: Sequence[tuple[str, int]] = (),
     undated: bool = False,
+    g: nx.MultiDiGraph | None = None,
 ) -> View:
     """The neighbourhood of an entity (by id, name or alias), with expanded nodes merged in.
 
     ``expanded`` lists (node id, offset) pairs: each adds one page of that
     node's direct neighbours, so a click in the app grows the picture.
     Facts with no known date are left out unless ``undated`` (the caption counts them).
+    ``g``, the projection on ``as_of`` with undated facts kept, walks in memory (the app holds it anyway).
     """
     as_of = as_of or dt.date.today()
     focus = store.resolve(entity)
-    sub = store.neighbourhood(focus, hops, labels, types, as_of, limit=limit, offset=offset, undated=undated)
+    walk = store.neighbourhood if g is None else partial(store.neighbourhood_in, g)
+    sub = walk(focus, hops, labels, types, as_of, limit=limit, offset=offset, undated=undated)
     caption = neighbourhood_caption(sub, offset)
-    more_caption, totals = _expand(store, sub, expanded, labels, types, as_of, limit, undated)
+    more_caption, totals = _expand(walk, sub, expanded, labels, types, as_of, limit, undated)
     name = sub.nodes[focus].get("name", focus)
     params = {
         "kind": "neighbourhood",
@@ -187,7 +191,7 @@ def neighbourhood_view(
 
 
 def _expand(
-    store: GraphStore,
+    walk: Callable[..., Subgraph],
     sub: Subgraph,
     expanded: Sequence[tuple[str, int]],
     labels: Sequence[str] | None,
@@ -199,7 +203,7 @@ def _expand(
     """Merge one page of each expanded node's neighbours into ``sub``; the caption and each node's total."""
     caption, totals = "", {}
     for node_id, page in expanded:
-        more = store.neighbourhood(node_id, 1, labels, types, as_of, limit=limit, offset=page, undated=undated)
+        more = walk(node_id, 1, labels, types, as_of, limit=limit, offset=page, undated=undated)
         sub.undated_left_out |= more.undated_left_out
         sub.nodes.update({k: v for k, v in more.nodes.items() if k not in sub.nodes})
         sub.edges.update(more.edges)
@@ -281,7 +285,7 @@ def seed_view(
             else ""
         )
     )
-    more_caption, totals = _expand(store, sub, expanded, None, None, as_of, limit, undated)
+    more_caption, totals = _expand(partial(store.neighbourhood_in, g), sub, expanded, None, None, as_of, limit, undated)
     params = {
         "kind": "seed",
         "undated": undated,

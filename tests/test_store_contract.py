@@ -164,6 +164,31 @@ def test_neighbourhood_is_capped_and_counts_what_it_left_out(store: GraphStore) 
     assert len(sub.nodes) == 16 and len(sub.edges) == 15
 
 
+def test_the_walk_in_a_projection_gives_the_stores_answer(store: GraphStore) -> None:
+    """neighbourhood_in (the app's walk in its cached projection) equals neighbourhood, node for node and
+    property for property, under every filter, page and date."""
+    nodes = [source(), company("hub", "Hub"), company("far", "Far Away")]
+    nodes += [company(f"s{i:02d}", f"Supplier {i:02d}") for i in range(30)]
+    edges = [edge("SUPPLIES", f"s{i:02d}", "hub", valid_from=dt.date(2010 + i % 12, 1, 1)) for i in range(20)]
+    edges += [edge("SUPPLIES", f"s{i:02d}", "hub") for i in range(20, 30)]  # undated
+    edges += [edge("OWNS", "far", f"s{i:02d}", share=10.0 + i) for i in range(0, 30, 3)]
+    write_records(store, nodes, edges)
+    for as_of in (None, dt.date(2015, 6, 1), dt.date(2030, 1, 1)):
+        g = store.projection(as_of=as_of)
+        for hops, limit, offset, undated, types in [
+            (1, 150, 0, True, None),
+            (1, 7, 7, False, None),
+            (2, 12, 0, False, None),
+            (2, 40, 5, True, ["OWNS"]),
+            (3, 25, 0, True, ["SUPPLIES", "OWNS"]),
+        ]:
+            a = store.neighbourhood("hub", hops, None, types, as_of, limit, offset, undated)
+            b = store.neighbourhood_in(g, "hub", hops, None, types, as_of, limit, offset, undated)
+            assert (a.nodes, a.edges, a.undated_left_out) == (b.nodes, b.edges, b.undated_left_out)
+            counts = ("total_neighbours", "shown_neighbours", "direct_total", "direct_shown")
+            assert [getattr(a, c) for c in counts] == [getattr(b, c) for c in counts]
+
+
 def test_projection_respects_as_of(store: GraphStore) -> None:
     seed(store)
     g = store.projection()

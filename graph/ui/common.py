@@ -105,7 +105,7 @@ def open_context() -> Context:
     return _CURRENT
 
 
-@st.cache_data(max_entries=4)
+@st.cache_resource(max_entries=4)
 def stats(version: str) -> dict[str, Any]:
     """:meth:`GraphStore.stats` of this graph version: it walks every relationship, so once per build."""
     return ctx().store.stats()
@@ -141,7 +141,7 @@ def projection(version: str, as_of: dt.date, undated: bool = True) -> Any:
     return ctx().store.projection(as_of=as_of, undated=undated)
 
 
-@st.cache_data(max_entries=4)
+@st.cache_resource(max_entries=4)
 def exposure_facts(version: str) -> tuple[list[dict[str, Any]], Any]:
     """The control rules and the supply facts (roles, stages) that exposure reads: read once per build."""
     from graph.analytics.supply import supply_facts
@@ -149,8 +149,11 @@ def exposure_facts(version: str) -> tuple[list[dict[str, Any]], Any]:
     return gv.control_rules(ctx().store), supply_facts(ctx().store)
 
 
-@st.cache_data(max_entries=16)
+# Shared read-only objects (cache_resource), not copies: cache_data unpickles its value on every call, and
+# for every entity's exposure that cost more than a second per rerun. Callers never change what they get.
+@st.cache_resource(max_entries=16)
 def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """Every exposed entity's exposure on ``as_of``, highest score first (shared: read, never change)."""
     from graph.analytics.exposure import sanction_exposure
 
     rules, supply = exposure_facts(version)
@@ -158,10 +161,26 @@ def exposure_results(version: str, as_of: dt.date) -> list[dict[str, Any]]:
 
 
 def heat(as_of: dt.date) -> dict[str, float]:
-    return {r["id"]: r["score"] for r in exposure_results(ctx().version, as_of)}
+    """Each exposed entity's score on ``as_of``, for the pictures' exposure rings."""
+    return _heat(ctx().version, as_of)
 
 
-@st.cache_data(max_entries=4)
+@st.cache_resource(max_entries=16)
+def _heat(version: str, as_of: dt.date) -> dict[str, float]:
+    return {r["id"]: r["score"] for r in exposure_results(version, as_of)}
+
+
+def exposure_of(node_id: str, as_of: dt.date) -> dict[str, Any] | None:
+    """One entity's exposure on ``as_of`` (None when nothing applies), found by id, not by a scan."""
+    return _exposure_by_id(ctx().version, as_of).get(node_id)
+
+
+@st.cache_resource(max_entries=16)
+def _exposure_by_id(version: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in exposure_results(version, as_of)}
+
+
+@st.cache_resource(max_entries=4)
 def entities(version: str) -> dict[str, str]:
     """Search suggestions: id to "Name (Label) · aliases", for every entity except sources."""
     out = {
@@ -299,6 +318,12 @@ def download_xlsx(frame: pd.DataFrame, name: str, key: str) -> None:
     st.download_button("Download XLSX", data, f"{name}.xlsx", mime, key=key)
 
 
+@st.cache_resource(max_entries=4)
+def source_titles(version: str) -> dict[str, str]:
+    """Each source's title by id (one query; :func:`stats` walks the whole graph)."""
+    return {i: t or i for i, t in ctx().store.read("MATCH (s:Source) RETURN s.id, s.title")}
+
+
 def resolved_from(node: dict[str, Any]) -> None:
     """ "Resolved from N source records": each record the resolver merged into this entity, with its sources."""
     from graph.resolve.resolver import source_records
@@ -306,7 +331,7 @@ def resolved_from(node: dict[str, Any]) -> None:
     records = source_records(node)
     if len(records) < 2:
         return
-    titles = {s["id"]: s.get("title") or s["id"] for s in stats(ctx().version)["sources"]}
+    titles = source_titles(ctx().version)
     with st.expander(f"Resolved from {len(records)} source records"):
         st.dataframe(
             pd.DataFrame(

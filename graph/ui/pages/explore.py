@@ -16,7 +16,7 @@ from graph.ui.common import (
     ctx,
     entity_box,
     exposure_facts,
-    exposure_results,
+    exposure_of,
     header,
     heat,
     md,
@@ -104,6 +104,7 @@ def explore_page() -> None:
                 heat(as_of),
                 expanded,
                 undated,
+                projection(VERSION, as_of),
             )
     except GraphError as exc:
         st.error(md(exc))
@@ -174,7 +175,7 @@ def _details(node_id: str, as_of: dt.date) -> None:
     props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k not in HIDDEN]
     st.dataframe(pd.DataFrame(props), hide_index=True, width="stretch")
     resolved_from(node)
-    exposure = next((r for r in exposure_results(VERSION, as_of) if r["id"] == node_id), None)
+    exposure = exposure_of(node_id, as_of)
     if exposure:
         st.metric("Exposure score", f"{exposure['score']:g}")
         for line in explain(exposure, names_of(VERSION)):
