@@ -44,6 +44,17 @@ def _clicked(node_id: str) -> None:
     st.session_state["selected"] = node_id
 
 
+def _on_net_click() -> None:
+    """The click, handled before the rerun it causes: the run that follows draws the selection or the
+    expansion at once, with no second run (``st.rerun``) after it."""
+    state = st.session_state.get("explore_net")
+    clicked = getattr(state, "clicked", None)
+    if clicked is None and isinstance(state, dict):
+        clicked = state.get("clicked")
+    if clicked:
+        _clicked(clicked)
+
+
 def explore_page() -> None:
     header("Explore")
     q = st.query_params
@@ -121,10 +132,14 @@ def explore_page() -> None:
     pic, side = st.columns([4, 1])
     with pic:
         st.markdown(f"**{md(view.caption)}** · click a node to select it, click it again to expand")
-        clicked = network(view, key="explore_net", height=620, selected=st.session_state.get("selected"), title=False)
-        if clicked:
-            _clicked(clicked)
-            st.rerun()
+        network(
+            view,
+            key="explore_net",
+            height=620,
+            selected=st.session_state.get("selected"),
+            title=False,
+            on_click=_on_net_click,
+        )
         b1, b2, b3, b4 = st.columns(4)
         total = len(view.nodes) - 1
         # With more hops, a page holds fewer direct neighbours than the limit: Previous goes back to where it was.
