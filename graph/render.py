@@ -239,6 +239,30 @@ def caption(node: Mapping[str, Any], width: int = 22) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+def line_legend(view: View) -> list[dict[str, Any]]:
+    """Legend entries for the lines of a view: the styles drawn, then each relationship type with its count.
+
+    >>> v = View("t", [], [{"id": "e1", "from": "a", "to": "b", "type": "OWNS"},
+    ...                    {"id": "e2", "from": "a", "to": "c", "type": "OWNS", "dating": "unknown"}], "2026-01-01")
+    >>> [(x["label"], x["dashed"]) for x in line_legend(v)]
+    [('fact with a date', False), ('date unknown, or low confidence', True), ('OWNS (2)', False)]
+    """
+    dashed = [e.get("confidence") == "low" or e.get("dating") == "unknown" for e in view.edges]
+    out = []
+    if not all(dashed):
+        out.append({"label": "fact with a date", "dashed": False, "kind": "style"})
+    if any(dashed):
+        out.append({"label": "date unknown, or low confidence", "dashed": True, "kind": "style"})
+    counts: dict[str, int] = {}
+    for e in view.edges:
+        counts[e["type"]] = counts.get(e["type"], 0) + 1
+    out += [
+        {"label": f"{t} ({n:,})", "dashed": False, "kind": "type"}
+        for t, n in sorted(counts.items(), key=lambda tn: (-tn[1], tn[0]))
+    ]
+    return out
+
+
 def legend(view: View, schema: Schema | None = None) -> list[dict[str, str]]:
     """Legend entries for the labels present in a view, from the schema."""
     schema = schema or load_schema()
@@ -319,6 +343,7 @@ def page_views(views: Sequence[View], schema: Schema | None = None, big_fonts: b
                 "as_of": v.as_of,
                 "sources": v.sources,
                 "legend": legend(v, schema),
+                "lines": line_legend(v),
                 "heat": [{"color": c, "range": r} for c, r in zip(HEAT, ("1-25", "26-50", "51-75", "76-100"))]
                 if heated
                 else None,

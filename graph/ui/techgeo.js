@@ -62,6 +62,19 @@ function techgeoMount(root, views, opts) {
     const legend = part("legend"); legend.replaceChildren();
     text("strong", "Legend", legend);
     v.legend.forEach(function (e) { swatch(legend, e.label, {background: e.color}); });
+    const lines = v.lines || [];
+    if (lines.length) {
+      text("strong", "Lines", legend);
+      lines.filter(function (l) { return l.kind === "style"; }).forEach(function (l) {
+        swatch(legend, l.label, {width: "24px", height: "0", borderRadius: "0",
+          borderTop: "3px " + (l.dashed ? "dashed" : "solid") + " #8A94A6"});
+      });
+      const types = lines.filter(function (l) { return l.kind === "type"; });
+      if (types.length) {
+        text("strong", "Relationships", legend);
+        types.forEach(function (l) { text("div", l.label, legend); });
+      }
+    }
     if (v.heat) {
       text("strong", "Exposure score", legend);
       v.heat.forEach(function (h) { swatch(legend, h.range, {border: "4px solid " + h.color, boxSizing: "border-box"}); });
