@@ -76,10 +76,12 @@ class Storyboard:
         return to_html(self.views if index is None else [self.views[index]], present=True)
 
     def export_bytes(self, fmt: str, index: int | None = None) -> bytes:
-        """The storyboard (or one view) as ``html``, ``png`` or ``pdf`` bytes."""
+        """The storyboard (or one view) as ``html``, ``png``, ``zip`` (a PNG per view) or ``pdf`` bytes;
+        a PDF is titled with the storyboard's name, or the view's title for one view."""
         views = self.views if index is None else [self.views[index]]
+        title = self.name if index is None and len(views) > 1 else views[0].title
         with tempfile.TemporaryDirectory() as d:
-            out = export(views, Path(d) / f"board.{fmt}")
+            out = export(views, Path(d) / f"board.{fmt}", title=title)
             return out.read_bytes()
 
 

@@ -300,6 +300,7 @@ PAGE_CSS = """
 .techgeo.present{font-size:22px;--top:110px;--bottom:90px;--side:260px}
 .techgeo:fullscreen{height:100vh!important;width:100vw}
 .techgeo header{position:absolute;top:0;left:0;right:0;height:var(--top);padding:8px 16px;box-sizing:border-box}
+.techgeo [data-part=head]{height:100%;overflow:hidden;margin-right:var(--navw,0px)}
 .techgeo header h1{font-size:1.5em;margin:0;line-height:1.2}
 .techgeo header p{margin:2px 0;color:#333;font-size:.9em}
 .techgeo [data-part=net]{position:absolute;top:var(--top);bottom:var(--bottom);left:0;right:var(--side);
@@ -310,6 +311,11 @@ PAGE_CSS = """
 .techgeo [data-part=legend] i{display:inline-block;width:16px;height:16px;border-radius:50%}
 .techgeo footer{position:absolute;bottom:0;left:0;right:0;height:var(--bottom);overflow:auto;padding:6px 16px;
  box-sizing:border-box;border-top:1px solid #ddd;font-size:.75em;color:#222}
+.techgeo [data-part=sources]{position:absolute;top:var(--top);bottom:var(--bottom);left:0;right:var(--side);
+ overflow:auto;background:#fff;padding:10px 16px;box-sizing:border-box;font-size:.8em;z-index:5}
+.techgeo [data-part=sources][hidden]{display:none}
+.techgeo [data-part=sources] p{margin:3px 0}
+.techgeo footer button{font-size:1em;padding:1px 8px}
 .techgeo [data-part=nav]{position:absolute;top:8px;right:16px}
 .techgeo [data-part=nav] button{font-size:1em;padding:4px 12px;margin-left:6px}
 .techgeo header:empty,.techgeo h1:empty{display:none}
@@ -317,9 +323,9 @@ div.vis-tooltip{white-space:pre-wrap;max-width:480px;font-family:"DejaVu Sans",A
 """
 
 SKELETON = (
-    '<header><h1 data-part="title"></h1><p data-part="note"></p><p data-part="caption"></p>'
-    '<div data-part="nav"></div></header><div data-part="net"></div><aside data-part="legend"></aside>'
-    '<footer data-part="footer"></footer>'
+    '<header><div data-part="head"><h1 data-part="title"></h1><p data-part="note"></p><p data-part="caption"></p>'
+    '</div><div data-part="nav"></div></header><div data-part="net"></div><aside data-part="legend"></aside>'
+    '<div data-part="sources" hidden></div><footer data-part="footer"></footer>'
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph.briefing import Storyboard
+from graph.errors import GraphError
 from graph.export import export
 from graph.layout import layout
 from graph.render import LABELLED_UP_TO, View, caption, to_html, vis_data
@@ -142,7 +143,7 @@ def test_render_command_writes_html_on_both_stores(store, tmp_path: Path) -> Non
 def test_render_command_explains_bad_arguments(store, tmp_path: Path) -> None:
     assert run("import", str(MINI), *target(store)).returncode == 0
     bad_format = run("render", "huawei", "--out", str(tmp_path / "x.svg"), *target(store))
-    assert bad_format.returncode == 1 and "use one of .html, .png, .pdf" in bad_format.stderr
+    assert bad_format.returncode == 1 and "use one of .html, .png, .pdf, .zip" in bad_format.stderr
     bad_type = run("render", "huawei", "--types", "OWNZ", "--out", str(tmp_path / "x.html"), *target(store))
     assert bad_type.returncode == 1 and "unknown relationship type(s) OWNZ" in bad_type.stderr
     missing = run("render", "nobody-at-all", "--out", str(tmp_path / "x.html"), *target(store))
@@ -150,9 +151,42 @@ def test_render_command_explains_bad_arguments(store, tmp_path: Path) -> None:
     assert not list(tmp_path.glob("x.*"))
 
 
-@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
-def test_png_and_pdf_exports(tmp_path: Path, suffix: str, magic: bytes) -> None:
+def _board() -> list[View]:
+    """Three small views with their own titles, notes and citations, as a storyboard holds them."""
+    out = []
+    for i, title in enumerate(["Huawei and its licensors", "SMIC to ASML", "Who owns HiSilicon"], start=1):
+        nodes = [{"id": f"a{i}", "label": "Company", "name": f"Alpha {i}", "heat": 80}]
+        nodes += [{"id": f"b{i}", "label": "Country", "name": f"Beta {i}"}]
+        edges = [{"id": f"e{i}", "from": f"a{i}", "to": f"b{i}", "type": "HEADQUARTERED_IN", "sources": ["s"]}]
+        sources = [{"id": "s", "publisher": "Federal Register", "title": f"Rule number {i}", "date": "2020-08-20"}]
+        out.append(View(title, nodes, edges, "2026-01-01", note=f"Note of view {i}", focus=f"a{i}", sources=sources))
+    return out
+
+
+def test_png_and_pdf_exports(tmp_path: Path) -> None:
+    """A storyboard exports every view: a PNG each (zipped), a PDF page each with its words as text."""
+    import zipfile
+
+    from pypdf import PdfReader
+
     need(shutil.which("chromium") is not None, "PNG and PDF export needs Debian's chromium (apt-get install chromium)")
-    out = export([hostile_view(), hostile_view()], tmp_path / f"board{suffix}")
-    assert out.read_bytes().startswith(magic)
-    assert out.stat().st_size > 10_000
+    board = _board()
+    one = export(board[0], tmp_path / "one.png")
+    assert one.read_bytes().startswith(b"\x89PNG") and one.stat().st_size > 10_000
+    with pytest.raises(GraphError, match=r"has 3 views; export it as \.zip"):
+        export(board, tmp_path / "board.png")
+    assert not (tmp_path / "board.png").exists()
+    with zipfile.ZipFile(export(board, tmp_path / "board.zip")) as z:
+        names = z.namelist()
+        assert names == ["01-Huawei-and-its-licensors.png", "02-SMIC-to-ASML.png", "03-Who-owns-HiSilicon.png"]
+        assert all(z.read(n).startswith(b"\x89PNG") for n in names)
+        assert len({z.read(n) for n in names}) == 3  # three pictures, not the first one thrice
+    pdf = PdfReader(export(board, tmp_path / "board.pdf", title="Wall of China"))
+    assert len(pdf.pages) == 3 and pdf.metadata.title == "Wall of China"
+    for i, (page, view) in enumerate(zip(pdf.pages, board), start=1):
+        text = " ".join(page.extract_text().split())
+        for words in (view.title, f"Note of view {i}", "Legend", "Company", "HEADQUARTERED_IN (1)", "76-100"):
+            assert words in text, (words, text)
+        assert f"Federal Register, Rule number {i}, 2020-08-20" in text and f"view {i} of 3" in text
+    single = PdfReader(export(board[1], tmp_path / "one.pdf"))
+    assert single.metadata.title == "SMIC to ASML"

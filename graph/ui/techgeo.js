@@ -41,6 +41,17 @@ function fitWithLabels(network, fitted) {
   }
 }
 
+// Text that must never be cut (a title, the citations) is made smaller until its box holds it, down to
+// minEm of its normal size; the box's CSS says how much room it has.
+function fitText(el, minEm) {
+  el.style.fontSize = "";
+  let size = 1;
+  while (el.scrollHeight > el.clientHeight + 1 && size > minEm) {
+    size = Math.max(minEm, size - 0.05);
+    el.style.fontSize = size + "em";
+  }
+}
+
 function techgeoMount(root, views, opts) {
   opts = opts || {};
   const part = function (name) { return root.querySelector("[data-part=" + name + "]"); };
@@ -52,6 +63,22 @@ function techgeoMount(root, views, opts) {
   function swatch(parent, label, style) {
     const row = document.createElement("div"); const dot = document.createElement("i");
     Object.assign(dot.style, style); row.appendChild(dot); text("span", label, row); parent.appendChild(row);
+  }
+  // The citations fit the footer, smaller if need be; when even that cannot hold them all, the footer
+  // says how many there are and a button opens the full list over the picture: none is ever cut.
+  function fitSources(v) {
+    const foot = part("footer"), panel = part("sources");
+    panel.hidden = true;
+    fitText(foot, 0.55);
+    if (foot.scrollHeight <= foot.clientHeight + 1) return;
+    foot.replaceChildren();
+    foot.style.fontSize = "";
+    text("strong", "As of " + v.as_of + (views.length > 1 ? "  ·  view " + (current + 1) + " of " + views.length : ""), foot);
+    text("span", "  ·  " + v.sources.length + " sources cited  ", foot);
+    text("button", "List the sources", foot).onclick = function () { panel.hidden = !panel.hidden; };
+    panel.replaceChildren();
+    text("strong", "Sources of this view", panel);
+    v.sources.forEach(function (s) { text("p", [s.publisher, s.title, s.date, s.url].filter(Boolean).join(", "), panel); });
   }
   function show(i) {
     current = Math.max(0, Math.min(views.length - 1, i));
@@ -85,6 +112,8 @@ function techgeoMount(root, views, opts) {
     v.sources.forEach(function (s, j) {
       text("span", (j ? "; " : "") + [s.publisher, s.title, s.date, s.url].filter(Boolean).join(", "), foot);
     });
+    fitText(part("head"), 0.6);  // the title, note and caption stay clear of the buttons and whole
+    fitSources(v);
     const data = v.data;
     // A highlighted path: its edges drawn thick and dark, the rest faded, so the route reads at a glance.
     const hl = opts.highlight && opts.highlight.edges && opts.highlight.edges.length ? opts.highlight : null;
@@ -135,8 +164,21 @@ function techgeoMount(root, views, opts) {
       if (root.ownerDocument.fullscreenElement) root.ownerDocument.exitFullscreen();
       else root.requestFullscreen();
     };
-    root.addEventListener("fullscreenchange", function () { if (network) fitWithLabels(network); });
+    // Entering or leaving full screen resizes the box: once the canvas has its new size, fit the picture
+    // to it (zooming in as well as out) and let the title and footer fit their new room.
+    root.addEventListener("fullscreenchange", function () {
+      requestAnimationFrame(function () { requestAnimationFrame(function () {
+        if (!network) return;
+        network.setSize("100%", "100%");
+        network.redraw();
+        fitWithLabels(network);
+        fitText(part("head"), 0.6);
+        fitSources(views[current]);
+        window.techgeoFitted = {view: current, at: performance.now(), full: !!root.ownerDocument.fullscreenElement};
+      }); });
+    });
   }
+  root.style.setProperty("--navw", nav.childElementCount ? (nav.offsetWidth + 24) + "px" : "0px");
   window.techgeoShow = show;
   show(opts.start || 0);
 }

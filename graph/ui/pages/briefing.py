@@ -84,15 +84,17 @@ def briefing_page() -> None:
     st.subheader("Export the whole storyboard", anchor=False)
     e1, e2, e3 = st.columns(3)
     e1.download_button("Standalone HTML (offline)", board.html(), f"{board.name}.html", "text/html")
-    for col, fmt in ((e2, "png"), (e3, "pdf")):
-        if col.button(f"Make {fmt.upper()}", key=f"make_{fmt}"):
+    # A PNG is one picture: a storyboard of several views makes one per view, zipped.
+    pictures = ("png", "PNG") if len(board.views) == 1 else ("zip", f"PNGs ({len(board.views)} views, zipped)")
+    for col, (fmt, name) in ((e2, pictures), (e3, ("pdf", "PDF"))):
+        if col.button(f"Make {name}", key=f"make_{fmt}"):
             try:
                 data = board.export_bytes(fmt)
             except GraphError as exc:
                 col.error(md(exc))
             else:
-                mime = {"png": "image/png", "pdf": "application/pdf"}[fmt]
-                col.download_button(f"Download {fmt.upper()}", data, f"{board.name}.{fmt}", mime, key=f"get_{fmt}")
+                mime = {"png": "image/png", "zip": "application/zip", "pdf": "application/pdf"}[fmt]
+                col.download_button(f"Download {name}", data, f"{board.name}.{fmt}", mime, key=f"get_{fmt}")
 
 
 def _links(board: str, i: int, view: Any) -> None:
