@@ -40,6 +40,8 @@ EDGE_LABELS_UP_TO = 40  # edges carry their type as text only in views small eno
 # Views up to this size are briefing-sized: their layout makes room for every label, and the browser
 # grows fonts (up to LABEL_GROW times) as the fit zooms out, so labels keep their size on screen.
 LABELLED_UP_TO = 150
+MIN_LABEL_PX = 12  # the smallest label drawn on screen, in CSS pixels
+LABEL_FIRST = 30  # labels a dense picture keeps readable (MIN_LABEL_PX) at its fit, most important first
 LABEL_GROW = 1.8
 EDGE_FONT = 18  # pixels: relationship types written on edges, in a briefing
 FONT = "DejaVu Sans"  # the labels' face, so their measured widths hold (Debian's fonts-dejavu-core)
@@ -154,6 +156,7 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
     # Rings round a focus in a briefing-sized view left room for the briefing's fonts: the app uses it too.
     big_fonts = big_fonts or (view.focus is not None and len(view.nodes) <= LABELLED_UP_TO)
     nodes = []
+    rank = _importance(view)
     for n in view.nodes:
         style = schema.style(n["label"]) if n.get("label") in schema.labels else {"color": "#7F8C8D", "shape": "dot"}
         x, y = view.positions.get(n["id"], (0.0, 0.0))
@@ -168,6 +171,7 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
             "color": {"background": style["color"], "border": style["color"]},
             "size": size,
             "font": {"size": font, "face": FONT, "strokeWidth": 4, "strokeColor": "#ffffff"},
+            "rank": rank[n["id"]],  # techgeo.js keeps the first LABEL_FIRST readable in a dense picture
         }
         heat = heat_colour(n.get("heat"))
         if heat:
@@ -201,13 +205,40 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
             "font": {"size": EDGE_FONT if big_fonts else 10, "face": FONT, "align": "middle", "strokeWidth": 3},
             "width": 1.5,
         },
-        "nodes": {"borderWidth": 2},
+        # A label smaller than MIN_LABEL_PX on screen is not drawn (it shows on zoom, and in the tooltip).
+        "nodes": {"borderWidth": 2, "scaling": {"label": {"drawThreshold": MIN_LABEL_PX + 1}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(edges) > 2000},
     }
-    data: dict[str, Any] = {"nodes": nodes, "edges": edges, "options": options}
+    data: dict[str, Any] = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": options,
+        "minLabel": MIN_LABEL_PX,
+        "labelFirst": LABEL_FIRST,
+    }
     if len(nodes) <= LABELLED_UP_TO:
         data["labelGrow"] = LABEL_GROW  # read by techgeo.js, which is what vis-network is not told
     return data
+
+
+def _importance(view: View) -> dict[str, int]:
+    """Each node's rank in the view, 0 the most important: the focus, then the most exposed and the most
+    connected. A dense picture labels its first :data:`LABEL_FIRST` nodes and the rest on zoom or hover.
+
+    >>> v = View("t", [{"id": "a"}, {"id": "b"}, {"id": "c", "heat": 90}],
+    ...          [{"id": "e", "from": "a", "to": "b", "type": "OWNS"}], "2026-01-01", focus="b")
+    >>> _importance(v)
+    {'b': 0, 'c': 1, 'a': 2}
+    """
+    degree: dict[str, int] = {}
+    for e in view.edges:
+        for end in (e["from"], e["to"]):
+            degree[end] = degree.get(end, 0) + 1
+    order = sorted(
+        view.nodes,
+        key=lambda n: (n["id"] != view.focus, -(n.get("heat") or 0), -degree.get(n["id"], 0), str(n.get("name", ""))),
+    )
+    return {n["id"]: i for i, n in enumerate(order)}
 
 
 def _sizes(focus: bool, big_fonts: bool) -> tuple[int, int]:

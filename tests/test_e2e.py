@@ -466,3 +466,35 @@ def test_enter_on_a_name_not_in_the_graph_opens_nothing(chromium: Any, core_app:
     page.get_by_role("heading", name="Taiwan Semiconductor Manufacturing Company Limited").wait_for(timeout=60_000)
     page.wait_for_function("window.techgeoDrawn && window.techgeoNetwork.body.data.nodes.get('tsmc')")
     print(f"search: Enter to the exact name's picture {time.perf_counter() - started:.2f} s ({core_app.kind})")
+
+
+LABELS_JS = """(() => { const n = window.techgeoNetwork, s = n.getScale();
+  const min = n.body.nodes[n.body.nodeIndices[0]].options.scaling.label.drawThreshold - 1;
+  const sizes = n.body.nodeIndices.map(id => n.body.nodes[id].options.font.size * s);
+  const drawn = sizes.filter(x => x >= min);
+  return {nodes: sizes.length, drawn: drawn.length, smallest: drawn.length ? Math.min(...drawn) : 0, min: min}; })()"""
+
+
+@pytest.mark.parametrize(
+    "page_path,at_least",
+    [
+        ("?entity=CHN&hops=1&limit=150&types=&labels=", 100),
+        ("paths?from=smic&to=asml&hops=4&k=5&directed=0", 3),
+        ("exposure?entity=huawei", 5),
+    ],
+)
+def test_labels_drawn_in_the_app_are_readable(chromium: Any, core_app: CoreApp, page_path: str, at_least: int) -> None:
+    """At 1600x1000 every label the picture draws is at least 12 px on screen, and a dense picture still draws
+    the labels of its most important nodes (the rest show on zoom and in tooltips)."""
+    page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(core_app.url + page_path)
+    page.wait_for_function(f"window.techgeoDrawn && window.techgeoDrawn.nodes >= {at_least}", timeout=120_000)
+    page.wait_for_timeout(300)  # the label fit's last redraw
+    labels = page.evaluate(LABELS_JS)
+    name = page_path.split("?")[0] or "explore"
+    print(f"labels {name} ({core_app.kind}): {labels}")
+    assert labels["min"] == 12
+    assert labels["drawn"] >= min(labels["nodes"], 20), labels
+    assert labels["smallest"] >= 12, labels
+    assert not page.get_by_text("Page not found").count()
+    page.screenshot(path=str(ARTIFACTS / f"labels-{name}-{core_app.kind}.png"))

@@ -52,6 +52,27 @@ function fitText(el, minEm) {
   }
 }
 
+// In a dense picture the fit makes every label small, and vis-network does not draw one below
+// data.minLabel pixels (it shows on zoom, and in the tooltip). The data.labelFirst most important nodes
+// (data rank) keep a readable label: grown to minLabel at the picture's zoom, refitted, a few rounds.
+function keepTopLabels(network, data) {
+  // Past the draw threshold (minLabel + 1) with room to spare: vis-network fades a label near it.
+  const min = (data.minLabel || 12) + 1.5, first = data.labelFirst || 30;
+  for (let round = 0; round < 3; round++) {
+    const scale = network.getScale(), grow = [];
+    data.nodes.forEach(function (n) {
+      const node = network.body.nodes[n.id];
+      if (node && n.rank < first && node.options.font.size * scale < min) {
+        grow.push({id: n.id, font: {size: min / scale}});
+      }
+    });
+    if (!grow.length) return;
+    network.body.data.nodes.update(grow);
+    network.redraw();
+    fitWithLabels(network, true);
+  }
+}
+
 function techgeoMount(root, views, opts) {
   opts = opts || {};
   const part = function (name) { return root.querySelector("[data-part=" + name + "]"); };
@@ -85,7 +106,7 @@ function techgeoMount(root, views, opts) {
     const v = views[current];
     part("title").textContent = opts.title === false ? "" : v.title;
     part("note").textContent = v.note || "";
-    part("caption").textContent = v.caption || "";
+    part("caption").textContent = opts.title === false ? "" : v.caption || "";  // the page prints both
     const legend = part("legend"); legend.replaceChildren();
     text("strong", "Legend", legend);
     v.legend.forEach(function (e) { swatch(legend, e.label, {background: e.color}); });
@@ -112,6 +133,9 @@ function techgeoMount(root, views, opts) {
     v.sources.forEach(function (s, j) {
       text("span", (j ? "; " : "") + [s.publisher, s.title, s.date, s.url].filter(Boolean).join(", "), foot);
     });
+    // A picture whose page prints its title and caption gives the header's room to the picture.
+    const bare = !part("title").textContent && !part("note").textContent && !part("caption").textContent;
+    root.style.setProperty("--top", bare && !part("nav").childElementCount ? "0px" : "");
     fitText(part("head"), 0.6);  // the title, note and caption stay clear of the buttons and whole
     fitSources(v);
     const data = v.data;
@@ -135,6 +159,7 @@ function techgeoMount(root, views, opts) {
     network.once("afterDrawing", function () {
       const ms = performance.now() - t0;
       fitWithLabels(drawn, true);  // labels are measured by the first draw
+      keepTopLabels(drawn, data);
       window.techgeoDrawn = {view: current, ms: ms, at: performance.now(), nodes: data.nodes.length,
         highlight: hl ? hl.edges.slice() : []};
       root.dataset.drawn = String(current);
