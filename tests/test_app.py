@@ -518,7 +518,7 @@ def test_the_2020_picture_shows_only_what_was_true_then(core_env: str) -> None:
     assert any(e["dating"] == "unknown" for e in included.edges)
 
     at = app()
-    at.date_input(key="as_of").set_value(day).run()
+    at.text_input(key="as_of").input(day.isoformat()).run()
     caption = plain(at.markdown[0].value)
     assert re.search(r"\d+ undated facts? left out", caption), caption
     assert at.toggle(key="undated").value is False
@@ -597,7 +597,7 @@ def test_what_if_reports_a_new_status_under_a_capped_score_and_a_fact_dated_too_
     assert "newly listed on OFAC Specially Designated Nationals" in row["change"]
     # A listing dated after the page's date does not count on it, and the page says so.
     next(b for b in at.button if b.label == "Clear scenario").click().run()
-    at.date_input(key="whatif_when").set_value(dt.date.today() + dt.timedelta(days=30)).run()
+    at.text_input(key="whatif_when").input((dt.date.today() + dt.timedelta(days=30)).isoformat()).run()
     next(b for b in at.button if b.label == "Add to scenario").click().run()
     assert any("does not count on the page's as-of date" in plain(w.value) for w in at.warning), at.warning
 
@@ -627,3 +627,12 @@ def test_pages_are_pages_of_direct_neighbours_at_any_hops(core_env: str) -> None
     at.slider(key="hops").set_value(3).run()  # other filters: back to their first page
     assert "showing direct neighbours 1–60 of" in plain(at.markdown[0].value)
     assert at.session_state["offset"] == 0
+
+
+def test_a_typed_date_commits_and_one_that_is_not_a_date_says_so(core_env: str) -> None:
+    at = app()
+    at.text_input(key="as_of").input("15 Sep 2020").run()
+    assert at.query_params["as_of"] in (["2020-09-15"], "2020-09-15")
+    at.text_input(key="as_of").input("2020-13-45").run()
+    assert any("is not a date (YYYY-MM-DD): showing 2020-09-15" in plain(w.value) for w in at.warning), at.warning
+    assert at.query_params["as_of"] in (["2020-09-15"], "2020-09-15")  # the last good date holds

@@ -466,6 +466,11 @@ def test_enter_on_a_name_not_in_the_graph_opens_nothing(chromium: Any, core_app:
     page.get_by_role("heading", name="Taiwan Semiconductor Manufacturing Company Limited").wait_for(timeout=60_000)
     page.wait_for_function("window.techgeoDrawn && window.techgeoNetwork.body.data.nodes.get('tsmc')")
     print(f"search: Enter to the exact name's picture {time.perf_counter() - started:.2f} s ({core_app.kind})")
+    # A date typed and confirmed with Enter commits (the picture and the link follow it).
+    day = page.locator("input[aria-label^='As of']").first
+    day.fill("2020-09-15")
+    day.press("Enter")
+    page.wait_for_function("() => location.search.includes('as_of=2020-09-15')", timeout=60_000)
 
 
 LABELS_JS = """(() => { const n = window.techgeoNetwork, s = n.getScale();

@@ -254,6 +254,44 @@ def _not_found(found: Any, key: str) -> None:
     )
 
 
+_DAY_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%Y%m%d")
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as analysts type it: 2020-09-15, 2020/09/15, 2020.09.15, 15 Sep 2020, September 15, 2020.
+
+    >>> [parse_day(t) for t in ("2020-09-15", "2020/9/15", "15 Sep 2020", "Sep 15, 2020", "15/09/2020", "")]
+    [datetime.date(2020, 9, 15), datetime.date(2020, 9, 15), datetime.date(2020, 9, 15), datetime.date(2020, 9, 15), None, None]
+    """
+    cleaned = re.sub(r"[/.]", "-", text.strip().replace(",", " "))
+    cleaned = re.sub(r"\s+", " ", cleaned)
+    for fmt in _DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def date_box(label: str, key: str, default: dt.date, where: Any = None) -> dt.date:
+    """A date field that commits when Enter is pressed (Streamlit's date picker keeps a typed date until
+    the picker closes); a text that is not a date says so and keeps the last good date."""
+    where = where if where is not None else st
+    good = f"{key}_day"
+    if key not in st.session_state:
+        st.session_state[key] = default.isoformat()
+        st.session_state[good] = default
+    text = where.text_input(
+        label, key=key, max_chars=24, help="YYYY-MM-DD, then Enter (2020/09/15 and 15 Sep 2020 work too)"
+    )
+    day = parse_day(text)
+    if day is None:
+        where.warning(f"{md(repr(text))} is not a date (YYYY-MM-DD): showing {st.session_state.get(good, default)}")
+        return st.session_state.get(good, default)
+    st.session_state[good] = day
+    return day
+
+
 def parse_date(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value) if value else dt.date.today()

@@ -14,7 +14,7 @@ from graph import views as gv
 from graph.console import SAVED_QUERIES, dialect_hint
 from graph.errors import GraphError, QueryTimeout
 from graph.tabular import csv_text
-from graph.ui.common import ctx, entity_box, header, md, save_button
+from graph.ui.common import ctx, date_box, entity_box, header, md, save_button
 from graph.ui.component import network
 
 STORE, MANIFEST, VERSION, settings = ctx().store, ctx().manifest, ctx().version, ctx().settings
@@ -44,7 +44,7 @@ def console_page() -> None:
                 elif p.kind == "int":
                     params[p.name] = int(st.number_input(p.name, value=p.default, help=p.help))
                 elif p.kind == "date":
-                    params[p.name] = st.date_input(p.name, dt.date.today(), help=p.help).isoformat()
+                    params[p.name] = date_box(p.name, f"param_{saved.name}_{p.name}", dt.date.today()).isoformat()
                 else:
                     params[p.name] = st.text_input(p.name, p.default, help=p.help)
     q = st.query_params

@@ -14,6 +14,7 @@ from graph.errors import GraphError
 from graph.ui.common import (
     citations,
     ctx,
+    date_box,
     entity_box,
     exposure_facts,
     exposure_of,
@@ -63,7 +64,7 @@ def explore_page() -> None:
     with c1:
         entity = entity_box("Entity (search by name or alias)", "entity", q.get("entity", gv.SEED_ENTITY))
     hops = c2.slider("Hops", 1, 3, query_int("hops", 1, 1, 3), key="hops")
-    as_of = c3.date_input("As of", parse_date(q.get("as_of")), key="as_of")
+    as_of = date_box("As of", "as_of", parse_date(q.get("as_of")), c3)
     limit = c4.number_input("Most neighbours", 10, 2000, query_int("limit", 150, 10, 2000), step=50, key="limit")
     seed = entity == gv.SEED_ENTITY and "types" not in q
     moved = st.session_state.get("focus") not in (None, entity)

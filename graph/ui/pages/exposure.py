@@ -14,6 +14,7 @@ from graph.analytics.exposure import ENTITY_LIST, SDN
 from graph.errors import GraphError
 from graph.ui.common import (
     ctx,
+    date_box,
     download_csv,
     entities,
     entity_box,
@@ -155,7 +156,7 @@ def exposure_page() -> None:
 
     header("Sanction exposure")
     q = st.query_params
-    as_of = st.date_input("As of", parse_date(q.get("as_of")), key="exp_as_of")
+    as_of = date_box("As of", "exp_as_of", parse_date(q.get("as_of")))
     results = exposure_results(VERSION, as_of)
     rows = [
         {
@@ -214,7 +215,7 @@ def _what_if(as_of: dt.date) -> None:
         with c1:
             who = entity_box("Entity", "whatif_who", "smic")
         lst = c2.selectbox("List", lists, lists.index(SDN) if SDN in lists else 0, format_func=ents.get)
-        when = c3.date_input("Listed from", as_of, key="whatif_when")
+        when = date_box("Listed from", "whatif_when", as_of, c3)
         op = {"op": "add", "type": "LISTED_ON", "start": who, "end": lst, "valid_from": when.isoformat()}
     elif kind == "ownership stake":
         with c1:

@@ -10,6 +10,7 @@ from graph.errors import GraphError, NoPath
 from graph.ui.common import (
     citations,
     ctx,
+    date_box,
     entity_box,
     header,
     md,
@@ -53,7 +54,7 @@ def paths_page() -> None:
     max_hops = d2.slider("Max hops", 1, 8, query_int("hops", 6, 1, 8), key="path_hops")
     k = d3.number_input("Paths per page", 1, 50, query_int("k", 5, 1, 50), key="path_k")
     undirected = d4.checkbox("Ignore direction", q.get("directed") != "1", key="path_undirected")
-    as_of = d5.date_input("As of", parse_date(q.get("as_of")), key="path_as_of")
+    as_of = date_box("As of", "path_as_of", parse_date(q.get("as_of")), d5)
     e1, e2 = st.columns([2, 3])
     rank = e1.radio(
         "Rank",

@@ -16,7 +16,7 @@ import streamlit as st
 from graph.errors import GraphError
 from graph.screen import COLUMNS, Screener, flat_rows
 from graph.screen_input import Batch, from_file, from_text
-from graph.ui.common import ctx, download_csv, download_xlsx, header, md, parse_date
+from graph.ui.common import ctx, date_box, download_csv, download_xlsx, header, md, parse_date
 
 STORE, VERSION, settings = ctx().store, ctx().version, ctx().settings
 
@@ -58,7 +58,7 @@ def screen_page() -> None:
     header("Screen")
     q = st.query_params
     left, mid, right = st.columns([1, 1, 2])
-    as_of = left.date_input("As of", parse_date(q.get("as_of")), key="screen_as_of")
+    as_of = date_box("As of", "screen_as_of", parse_date(q.get("as_of")), left)
     country = mid.text_input("Country of names that give none", key="screen_country", help="ISO code or name")
     right.caption(
         f"A party matches at a score of {settings.match_threshold:g} or more (TECHGEO_MATCH_THRESHOLD); "
