@@ -81,13 +81,15 @@ def explore_page() -> None:
     labels = f2.multiselect(
         "Node labels", all_labels, [x for x in q.get("labels", "").split(",") if x in all_labels], key="labels"
     )
-    undated = st.toggle(
+    t1, t2 = st.columns(2)
+    undated = t1.toggle(
         "Include undated facts",
         q.get("undated") == "1",
         key="undated",
         help="Facts whose start date the source does not give are left out of an as-of picture by default; "
         "included, they are drawn dashed and flagged 'date unknown'.",
     )
+    beside = t2.toggle("Details beside the picture", True, key="details", help="Off: the picture takes the width")
     if st.session_state.get("focus") != entity:
         st.session_state.update(focus=entity, selected=entity, expanded=[], offset=0, page_starts=[])
     # A page number belongs to one set of filters: another set starts again at its first page.
@@ -130,7 +132,7 @@ def explore_page() -> None:
         undated="1" if undated else "0",
     )
     # The picture takes most of the width: a story's labels need it to be read.
-    pic, side = st.columns([4, 1])
+    pic, side = st.columns([4, 1]) if beside else (st.container(), st.container())
     with pic:
         st.markdown(f"**{md(view.caption)}** · click a node to select it, click it again to expand")
         network(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -143,6 +144,35 @@ def _dependence_table(dep: dict) -> None:
     )
 
 
+@st.cache_resource(max_entries=16)
+def _ranked(version: str, as_of: dt.date) -> pd.DataFrame:
+    """The ranked table of every exposed entity on ``as_of`` (shared, read-only: built once per date)."""
+    from graph.analytics.supply import dependence_summary
+
+    return pd.DataFrame(
+        [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "score": r["score"],
+                "lists": "; ".join(x["list_name"] for x in r["components"]["direct"]),
+                "ofac_50": r["components"]["ofac_50"].get("explanation", ""),
+                "bis_affiliates": r["components"]["bis_affiliates"].get("explanation", ""),
+                "licensing ties": len(r["components"].get("licensing", [])),
+                "supply_chain": dependence_summary(r["components"].get("supply_chain", {})),
+            }
+            for r in exposure_results(version, as_of)
+        ]
+    )
+
+
+@st.cache_resource(max_entries=8)
+def _licensing_map(version: str, as_of: dt.date) -> tuple[Any, pd.DataFrame]:
+    from graph.maps import licensing_map
+
+    return licensing_map(projection(version, as_of), as_of)
+
+
 @st.cache_data(max_entries=16)
 def _coverage(version: str, as_of: dt.date) -> list[str]:
     from graph.analytics.exposure import rule_coverage
@@ -152,35 +182,20 @@ def _coverage(version: str, as_of: dt.date) -> list[str]:
 
 def exposure_page() -> None:
     from graph.analytics.exposure import FORMULA
-    from graph.analytics.supply import dependence_summary
 
     header("Sanction exposure")
     q = st.query_params
     as_of = date_box("As of", "exp_as_of", parse_date(q.get("as_of")))
     results = exposure_results(VERSION, as_of)
-    rows = [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "score": r["score"],
-            "lists": "; ".join(x["list_name"] for x in r["components"]["direct"]),
-            "ofac_50": r["components"]["ofac_50"].get("explanation", ""),
-            "bis_affiliates": r["components"]["bis_affiliates"].get("explanation", ""),
-            "licensing ties": len(r["components"].get("licensing", [])),
-            "supply_chain": dependence_summary(r["components"].get("supply_chain", {})),
-        }
-        for r in results
-    ]
     st.caption(FORMULA)
     st.caption(" ".join(md(t) for t in _coverage(VERSION, as_of)))
-    ranked = pd.DataFrame(rows)
+    ranked = _ranked(VERSION, as_of)
     st.dataframe(ranked, hide_index=True, width="stretch", height=300)
-    if rows:
-        download_csv(ranked, f"exposure-{as_of}", "exposure_csv")
-    if not rows:
+    if not results:
         st.info(f"No exposed entities as of {as_of}.")
         return
-    ids = [r["id"] for r in rows]
+    download_csv(ranked, f"exposure-{as_of}", "exposure_csv")
+    ids = [r["id"] for r in results]
     linked = ids.index(q["entity"]) if q.get("entity") in ids else 0
     names = entities(VERSION)  # once: a cached call per option costs a hash of its arguments each time
     chosen = st.selectbox("Explain", ids, linked, format_func=lambda i: names.get(i, i))
@@ -275,10 +290,8 @@ def _what_if(as_of: dt.date) -> None:
 
 
 def _bri_map(as_of: dt.date) -> None:
-    from graph.maps import licensing_map
-
     st.subheader("Belt and Road countries by licensing exposure", anchor=False)
-    chart, table = licensing_map(projection(VERSION, as_of), as_of)
+    chart, table = _licensing_map(VERSION, as_of)
     st.altair_chart(chart, width="stretch")
     low = table[table["bri_confidence"] == "low"]["country"].tolist()
     st.caption(
