@@ -116,6 +116,45 @@ def test_vectorised_rule_agrees_with_the_literal_reading(seed: int) -> None:
     assert {e for e, r in results.items() if r.blocked} == reference_blocked(stakes, seeds)
 
 
+def banded(*stakes: tuple[str, str, float, float, bool]) -> nx.MultiDiGraph:
+    """OWNS edges known only as bands (owner, owned, share_min, share_max, share_max_exclusive)."""
+    g = nx.MultiDiGraph()
+    for i, (a, b, lo, hi, excl) in enumerate(stakes):
+        g.add_node(a, label="Company", name=a)
+        g.add_node(b, label="Company", name=b)
+        g.add_edge(a, b, key=f"b{i}", type="OWNS", share_min=lo, share_max=hi, share_max_exclusive=excl)
+    return g
+
+
+def test_share_bands_give_bounds_and_their_exclusive_ends_count() -> None:
+    """A 25–50% PSC band and a 10% stake of another blocked owner: blocked at the upper bound only."""
+    g = banded(("X", "T", 25.0, 50.0, False), ("X", "U", 25.0, 50.0, True), ("X", "V", 50.0, 75.0, False))
+    g.add_edge("Y", "T", key="exact", type="OWNS", share=10.0)
+    g.nodes["Y"].update(label="Company", name="Y")
+    r = ownership_rule(g, {"X", "Y"})
+    assert (r["T"].blocked, r["T"].lower, r["T"].upper) == (None, 35.0, 60.0)
+    assert r["T"].explain() in ("35% to 60% = 25–50% via X + 10% via Y", "35% to 60% = 10% via Y + 25–50% via X")
+    assert r["U"].blocked is False and r["U"].upper < 50  # "less than 50%" never reaches "50% or more"
+    assert r["V"].blocked is True and r["V"].lower == 50.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bounds_from_bands_agree_with_the_literal_reading_at_each_end(seed: int) -> None:
+    """Lower and upper bounds from random bands: the literal rule on the bands' low ends, and on their high ends."""
+    rnd = random.Random(seed)
+    people = [f"n{i}" for i in range(30)]
+    bands = []
+    for _ in range(rnd.randint(15, 80)):
+        lo = rnd.choice([0.0, 10.0, 25.0, 50.0, 75.0])
+        bands.append((rnd.choice(people), rnd.choice(people), lo, min(100.0, lo + rnd.choice([0.0, 25.0, 50.0]))))
+    seeds = set(rnd.sample(people, 3))
+    results = ownership_rule(banded(*[(a, b, lo, hi, False) for a, b, lo, hi in bands]), seeds)
+    at_low = reference_blocked([(a, b, lo) for a, b, lo, _ in bands], seeds)
+    at_high = reference_blocked([(a, b, hi) for a, b, _, hi in bands], seeds)
+    assert {e for e, r in results.items() if r.blocked is True} == at_low
+    assert {e for e, r in results.items() if r.blocked is not False} == at_high
+
+
 def test_cycles_terminate() -> None:
     r = ownership_rule(owns(("X", "A", 50.0), ("A", "B", 60.0), ("B", "A", 30.0)), {"X"})
     assert r["A"].blocked and r["B"].blocked
@@ -280,7 +319,7 @@ def test_cli_exposure_and_paths(store: GraphStore) -> None:
     assert set(item) >= {"id", "name", "score", "components"}
     o = item["components"]["ofac_50"]
     assert set(o) >= {"blocked", "aggregate", "lower", "upper", "contributions"}
-    assert set(o["contributions"][0]) == {"owner", "share", "path"}
+    assert set(o["contributions"][0]) == {"owner", "share", "low", "high", "path"}
     res = run("paths", "listed co", "SUB B", "--as-of", "2023-06-01", *target(store))
     assert res.returncode == 0 and "Listed Co owns 25% of Sub B" in res.stdout
     res = run("paths", "listed-co", "nobody-at-all", *target(store))

@@ -77,7 +77,12 @@ def ownership_sentence(r: Mapping[str, Any], name: Names = lambda i: None) -> st
     """ "52% = 30% via A + 22% via B: blocked", with the bounds when a share is unknown."""
     parts = []
     for x in r.get("contributions", []):
-        share = "?" if x.get("share") is None else f"{x['share']:g}%"
+        if x.get("share") is not None:
+            share = f"{x['share']:g}%"
+        elif x.get("low", 0) > 0 or x.get("high", 100) < 100:
+            share = f"{round(x['low'], 4):g}–{round(x['high'], 4):g}%"  # a band the source gives
+        else:
+            share = "?"
         parts.append(f"{share} via {_named(x['owner'], name)}")
     lower, upper = r.get("lower", 0.0), r.get("upper", 0.0)
     held = f"{lower:g}%" if lower == upper else f"{lower:g}–{upper:g}%"

@@ -37,11 +37,13 @@ class Contribution:
     """One blocked owner's stake in an entity, and the ownership path behind it."""
 
     owner: str
-    share: float | None  # None when the stake's size is unknown
+    share: float | None  # None when the stake's exact size is unknown
     path: list[str]
+    low: float = 0.0  # the stake's bounds: a band (25-50%), 0-100 when unknown, both the share when exact
+    high: float = 100.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"owner": self.owner, "share": self.share, "path": self.path}
+        return {"owner": self.owner, "share": self.share, "low": self.low, "high": self.high, "path": self.path}
 
 
 @dataclass
@@ -65,7 +67,8 @@ class RuleResult:
         if self.listed:
             return "listed"
         parts = [
-            f"{_pct(c.share)} via {c.owner}" if c.share is not None else f"? via {c.owner}" for c in self.contributions
+            f"{_pct(c.share)} via {c.owner}" if c.share is not None else f"{_band(c)} via {c.owner}"
+            for c in self.contributions
         ]
         head = _pct(self.lower) if self.lower == self.upper else f"{_pct(self.lower)} to {_pct(self.upper)}"
         return f"{head} = " + " + ".join(parts) if parts else head
@@ -85,6 +88,13 @@ class RuleResult:
 
 def _pct(x: float | None) -> str:
     return "?" if x is None else f"{x:g}%"
+
+
+def _band(c: Contribution) -> str:
+    """A stake known only as a band ("25–50%"), or "?" when nothing is known of it."""
+    if c.low <= 0 and c.high >= 100:
+        return "?"
+    return f"{round(c.low, 4):g}–{round(c.high, 4):g}%"
 
 
 def _fixpoint(
@@ -135,7 +145,9 @@ def ownership_rule(
     owner = np.repeat(np.arange(top.n), np.diff(indptr))
     known = top.share[edge]
     unknown = np.isnan(known)
-    low_share, high_share = np.where(unknown, 0.0, known), np.where(unknown, 100.0, known)
+    # An exact share is a range of width zero; a band gives its ends; an unknown share is 0 to 100.
+    band_low, band_high = np.nan_to_num(top.share_min[edge], nan=0.0), np.nan_to_num(top.share_max[edge], nan=100.0)
+    low_share, high_share = np.where(unknown, band_low, known), np.where(unknown, band_high, known)
     low = _fixpoint(indptr, owned, low_share, seed_idx, threshold)
     high = _fixpoint(indptr, owned, high_share, seed_idx, threshold)
     n = top.n
@@ -154,8 +166,16 @@ def ownership_rule(
     for entity, first, last in zip(affected.tolist(), bounds[0].tolist(), bounds[1].tolist()):
         mine = slots[first:last]
         contributions = [
-            Contribution(str(ids[o]), None if u else float(s), [str(ids[o]), str(ids[entity])])
-            for o, s, u in zip(owner[mine].tolist(), known[mine].tolist(), unknown[mine].tolist())
+            Contribution(
+                str(ids[o]), None if u else float(s), [str(ids[o]), str(ids[entity])], round(lo, 6), round(hi, 6)
+            )
+            for o, s, u, lo, hi in zip(
+                owner[mine].tolist(),
+                known[mine].tolist(),
+                unknown[mine].tolist(),
+                low_share[mine].tolist(),
+                high_share[mine].tolist(),
+            )
         ]
         doubtful = [str(edge_ids[edge[m]]) for m in mine.tolist() if unknown[m] or not low[owner[m]]]
         blocked = True if low[entity] else (False if not high[entity] else None)

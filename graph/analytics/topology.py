@@ -50,6 +50,8 @@ class Topology:
     rtype: np.ndarray = field(init=False)
     types: list[str] = field(init=False)
     share: np.ndarray = field(init=False)
+    share_min: np.ndarray = field(init=False)
+    share_max: np.ndarray = field(init=False)
     # Adjacency per direction ("out", "in" or "both") and type set, built on first use.
     _csr: dict[tuple[str, frozenset[str] | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         init=False, default_factory=dict
@@ -64,10 +66,22 @@ class Topology:
         encoded = pc.dictionary_encode(self.edges.column("type")).combine_chunks()
         self.types = encoded.dictionary.to_pylist()
         self.rtype = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
-        if "share" in self.edges.column_names:
-            self.share = self.edges.column("share").to_numpy().astype(np.float64)  # nulls become nan
-        else:
-            self.share = np.full(self.edges.num_rows, np.nan)
+        self.share = self._column("share")
+        # A share band (share_min..share_max), its exclusive ends moved in by a hair so that a threshold
+        # comparison reads "more than 25%" and "less than 50%" as written. Nulls (no band) are nan.
+        nudge = 1e-6  # above the ownership fixpoint's tolerance (1e-9), far below any share a source gives
+        self.share_min = self._column("share_min") + np.where(self._flag("share_min_exclusive"), nudge, 0.0)
+        self.share_max = self._column("share_max") - np.where(self._flag("share_max_exclusive"), nudge, 0.0)
+
+    def _column(self, name: str) -> np.ndarray:
+        if name in self.edges.column_names:
+            return self.edges.column(name).to_numpy().astype(np.float64)  # nulls become nan
+        return np.full(self.edges.num_rows, np.nan)
+
+    def _flag(self, name: str) -> np.ndarray:
+        if name in self.edges.column_names:
+            return self.edges.column(name).fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        return np.zeros(self.edges.num_rows, dtype=bool)
 
     # -- building -------------------------------------------------------------------
     @classmethod
