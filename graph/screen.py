@@ -199,7 +199,7 @@ def _record(query: Query) -> Record:
 
 COLUMNS = (
     "query", "row", "status", "match", "id", "label", "score", "reason", "exposure", "lists", "ofac_50",
-    "bis_affiliates", "supply_chain", "licensing", "source_records", "nearest",
+    "bis_affiliates", "eu_uk_tests", "supply_chain", "licensing", "source_records", "nearest",
 )  # fmt: skip
 
 
@@ -237,6 +237,10 @@ def flat_rows(results: Sequence[Result]) -> list[dict[str, Any]]:
                     "lists": "; ".join(listing_text(x) for x in c.get("direct") or []) or "none on this date",
                     "ofac_50": (c.get("ofac_50") or {}).get("explanation", ""),
                     "bis_affiliates": (c.get("bis_affiliates") or {}).get("explanation", ""),
+                    "eu_uk_tests": "; ".join(
+                        f"{t.get('jurisdiction') or t['rule']}: {t['status']}"
+                        for t in (c.get("jurisdictions") or {}).values()
+                    ),
                     "supply_chain": dependence_summary(c.get("supply_chain") or {}),
                     "licensing": f"{len(ties)} licence tie(s)" if ties else "",
                     "source_records": m.source_records,

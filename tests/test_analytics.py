@@ -223,6 +223,64 @@ def exposure_on(store: GraphStore, day: dt.date) -> dict[str, dict]:
     return {e.id: e.as_dict() for e in sanction_exposure(store.projection(as_of=day), day, rules)}
 
 
+def test_each_jurisdictions_test_on_both_stores(store: GraphStore) -> None:
+    """OFAC's "50% or more" against the EU's and UK's "more than 50%, or control", each seeded by its lists."""
+    tests = [
+        NodeRecord(
+            "ExportControl",
+            {
+                "id": f"{j}-test",
+                "name": f"{j.upper()} test",
+                "jurisdiction": j.upper(),
+                "rule": "owned_or_controlled",
+                "threshold": 50.0,
+                "strict": True,
+                "control_counts": True,
+                "seed_lists": seeds,
+                "effective": "2021-01-01",
+                "sources": ["src-test"],
+            },
+        )
+        for j, seeds in (("eu", ["eu-list", "un-list"]), ("uk", ["un-list"]))
+    ]
+    nodes = [source(), *tests, *(company(c, c.upper()) for c in ("x", "y", "a", "b", "c", "d", "e"))]
+    nodes += [
+        NodeRecord("SanctionList", {"id": i, "name": i, "sources": ["src-test"]})
+        for i in ("us-ofac-sdn", "un-list", "eu-list")
+    ]
+    edges = [
+        edge("LISTED_ON", "x", "un-list", valid_from="2022-01-01"),
+        edge("LISTED_ON", "x", "us-ofac-sdn", valid_from="2022-01-01"),
+        edge("LISTED_ON", "y", "eu-list", valid_from="2022-01-01"),
+        edge("OWNS", "x", "a", share=50.0),  # OFAC: blocked; EU and UK: 50% is not more than 50%
+        edge("CONTROLS", "x", "b", kind="appointmentOfBoard"),  # control: EU and UK cover, OFAC does not
+        edge("OWNS", "b", "c", share=60.0),  # owned by a covered entity: covered too
+        edge("OWNS", "y", "d", share_min=40.0, share_max=60.0),  # a band across the line: undecided (EU only)
+        edge("OWNS", "y", "e", share=51.0, valid_from="2024-01-01"),
+    ]
+    write_records(store, nodes, edges)
+    day = exposure_on(store, dt.date(2023, 6, 1))
+
+    def status(entity: str, test: str) -> str:
+        return day[entity]["components"]["jurisdictions"][test]["status"] if entity in day else "absent"
+
+    assert day["a"]["components"]["ofac_50"]["blocked"] is True
+    assert (status("a", "eu-test"), status("a", "uk-test")) == ("not covered", "not covered")
+    assert (status("b", "eu-test"), status("b", "uk-test")) == ("covered", "covered")
+    assert day["b"]["components"]["jurisdictions"]["uk-test"]["control"][0]["kind"] == "appointmentOfBoard"
+    assert not day["b"]["components"]["ofac_50"]["blocked"]
+    assert (status("c", "eu-test"), status("c", "uk-test")) == ("covered", "covered")
+    d = day["d"]["components"]["jurisdictions"]["eu-test"]
+    assert (d["status"], d["lower"], d["upper"]) == ("undecided", 40.0, 60.0)
+    assert status("d", "uk-test") == "not covered"  # the EU list does not seed the UK's test
+    assert status("e", "eu-test") == "absent"  # the stake starts in 2024
+    assert status("e", "eu-test") != "covered"
+    later = exposure_on(store, dt.date(2024, 6, 1))
+    assert later["e"]["components"]["jurisdictions"]["eu-test"]["status"] == "covered"
+    before = exposure_on(store, dt.date(2020, 6, 1))  # no test in force yet, and no listing
+    assert all(not r["components"]["jurisdictions"] for r in before.values())
+
+
 def test_exposure_on_both_stores_as_of_dates(store: GraphStore) -> None:
     ownership_graph(store)
     before = exposure_on(store, dt.date(2022, 1, 1))

@@ -56,6 +56,31 @@ def explain(exposure: Mapping[str, Any], name: Names = lambda i: None) -> list[s
     dep = c.get("supply_chain") or {}
     if dep.get("dependent_inputs"):
         lines.append(f"supply chain: {dependence_summary(dep)}")
+    lines += jurisdiction_sentences(c.get("jurisdictions") or {}, name)
+    return lines
+
+
+def jurisdiction_sentences(standing: Mapping[str, Mapping[str, Any]], name: Names = lambda i: None) -> list[str]:
+    """What each jurisdiction's owned-or-controlled test says (reported, not scored): the tests that cover
+    the entity or cannot decide, each with its stakes and control ties, then those that do not cover it."""
+    lines, clear = [], []
+    for test in standing.values():
+        status = test["status"]
+        if status == "not covered":
+            clear.append(test["name"])
+            continue
+        if status == "listed":
+            lines.append(f"{test['name']}: on a list that seeds it")
+            continue
+        why = []
+        if test.get("contributions"):
+            why.append(ownership_sentence({**test, "blocked": status == "covered" or None}, name).split(":")[0])
+        why += [
+            f"controlled by {_named(t['controller'], name)} ({t.get('kind') or 'control'})" for t in test["control"]
+        ]
+        lines.append(f"{test['name']}: {status}" + (f" ({'; '.join(why)})" if why else ""))
+    if clear:
+        lines.append("not covered by: " + "; ".join(clear))
     return lines
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 import networkx as nx
 
+from graph.analytics.jurisdictions import RULE as JURISDICTION_RULE
+from graph.analytics.jurisdictions import coverage, not_covered
 from graph.analytics.licensing import listed_ties
 from graph.analytics.ownership import RuleResult, ownership_rule
 from graph.analytics.supply import ROLE_STAGES, SupplyFacts, dependence_of
@@ -201,6 +203,7 @@ def sanction_exposure(
     (0.0, False, 0.0)
     """
     keep = {k for k in keep if k in g}
+    rules = list(rules)
     blocking = set(blocking_lists)
     listings = _listings(g)
     sdn = {e for e, ls in listings.items() if any(x["list"] == SDN for x in ls)}
@@ -216,13 +219,20 @@ def sanction_exposure(
         if active:
             el = {e for e, ls in listings.items() if any(x["list"] == ENTITY_LIST for x in ls)}
             affiliates = ownership_rule(owns, el, float(rule.get("threshold") or 50.0))
+    # Each jurisdiction's owned-or-controlled test in force on the date (EU, UK), seeded by its own lists.
+    tests = [r for r in rules if r.get("rule") == JURISDICTION_RULE and rule_in_force(r, as_of)]
+    standing: dict[str, dict[str, dict[str, Any]]] = {}
+    for test in tests:
+        seeds = {e for e, ls in listings.items() if any(x["list"] in (test.get("seed_lists") or []) for x in ls)}
+        for entity, result in coverage(owns, test, seeds).items():
+            standing.setdefault(entity, {})[str(test.get("id"))] = result
     ties: dict[str, list[dict[str, Any]]] = {}
     for tie in listed_ties(g):
         ties.setdefault(tie.licensee, []).append(tie.__dict__ | {"role": "licensee"})
         ties.setdefault(tie.licensor, []).append(tie.__dict__ | {"role": "licensor"})
     dependence = _dependences(g, supply) if supply is not None else {}
     out = []
-    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties) | set(dependence) | keep:
+    for entity in set(listings) | set(ofac) | set(affiliates) | set(ties) | set(dependence) | set(standing) | keep:
         direct = listings.get(entity, [])
         if any(x["list"] in blocking for x in direct):
             d_points = 100.0
@@ -248,8 +258,13 @@ def sanction_exposure(
             "bis_affiliates": _rule_component(a) | {"rules": rule_notes},
             "licensing": own_ties,
             "supply_chain": dep or {},
+            # Reported, not scored: what each jurisdiction's test says (covered, undecided, not covered).
+            "jurisdictions": {
+                str(t.get("id")): standing.get(entity, {}).get(str(t.get("id"))) or not_covered(t) for t in tests
+            },
         }
-        if score > 0 or entity in keep:
+        reached = any(x["status"] in ("covered", "undecided") for x in components["jurisdictions"].values())
+        if score > 0 or entity in keep or reached:
             out.append(Exposure(entity, g.nodes[entity].get("name", entity), score, components))
     out.sort(key=lambda e: (-e.score, e.name.lower()))
     return out

@@ -103,6 +103,7 @@ def _fixpoint(
     share: np.ndarray,
     seeds: np.ndarray,
     threshold: float,
+    strict: bool = False,
 ) -> np.ndarray:
     """The blocked set, as a mask: a worklist over owners, one vectorised round per chain depth.
 
@@ -120,8 +121,9 @@ def _fixpoint(
         targets = owned[slots]
         np.add.at(total, targets, share[slots])
         touched = np.unique(targets)
-        # A tolerance, so that stakes like 33.33% + 16.67% reach 50%.
-        frontier = touched[(total[touched] >= threshold - _EPS) & ~blocked[touched]]
+        # A tolerance, so that stakes like 33.33% + 16.67% reach 50% (and, for "more than", do not pass it).
+        reached = total[touched] > threshold + _EPS if strict else total[touched] >= threshold - _EPS
+        frontier = touched[reached & ~blocked[touched]]
         blocked[frontier] = True
     return blocked
 
@@ -130,13 +132,14 @@ _EPS = 1e-9
 
 
 def ownership_rule(
-    g: nx.MultiDiGraph | Topology, seeds: Iterable[str], threshold: float = 50.0
+    g: nx.MultiDiGraph | Topology, seeds: Iterable[str], threshold: float = 50.0, strict: bool = False
 ) -> dict[str, RuleResult]:
     """Every entity with a blocked owner (at the upper bound), and every seed, with its result.
 
     ``g`` holds ``OWNS`` edges with ``share`` in percent (already filtered to
     an as-of date), as a projection or a :class:`Topology`; ``seeds`` are the
-    listed parties.
+    listed parties. ``strict`` reads the threshold as "more than" (the EU and
+    UK tests) rather than "or more" (OFAC's and BIS's).
     """
     top = g if isinstance(g, Topology) else Topology.from_networkx(g)
     seed_ids = set(seeds)
@@ -148,8 +151,8 @@ def ownership_rule(
     # An exact share is a range of width zero; a band gives its ends; an unknown share is 0 to 100.
     band_low, band_high = np.nan_to_num(top.share_min[edge], nan=0.0), np.nan_to_num(top.share_max[edge], nan=100.0)
     low_share, high_share = np.where(unknown, band_low, known), np.where(unknown, band_high, known)
-    low = _fixpoint(indptr, owned, low_share, seed_idx, threshold)
-    high = _fixpoint(indptr, owned, high_share, seed_idx, threshold)
+    low = _fixpoint(indptr, owned, low_share, seed_idx, threshold, strict)
+    high = _fixpoint(indptr, owned, high_share, seed_idx, threshold, strict)
     n = top.n
     lower = np.minimum(100.0, np.bincount(owned, weights=np.where(low[owner], low_share, 0.0), minlength=n))
     upper = np.minimum(100.0, np.bincount(owned, weights=np.where(high[owner], high_share, 0.0), minlength=n))
