@@ -166,7 +166,7 @@ def neighbourhood_view(
     """
     as_of = as_of or dt.date.today()
     focus = store.resolve(entity)
-    walk = store.neighbourhood if g is None else partial(store.neighbourhood_in, g)
+    walk = partial(store.neighbourhood, within=g)
     sub = walk(focus, hops, labels, types, as_of, limit=limit, offset=offset, undated=undated)
     caption = neighbourhood_caption(sub, offset)
     more_caption, totals = _expand(walk, sub, expanded, labels, types, as_of, limit, undated)
@@ -285,7 +285,9 @@ def seed_view(
             else ""
         )
     )
-    more_caption, totals = _expand(partial(store.neighbourhood_in, g), sub, expanded, None, None, as_of, limit, undated)
+    more_caption, totals = _expand(
+        partial(store.neighbourhood, within=g), sub, expanded, None, None, as_of, limit, undated
+    )
     params = {
         "kind": "seed",
         "undated": undated,

@@ -165,7 +165,7 @@ def test_neighbourhood_is_capped_and_counts_what_it_left_out(store: GraphStore) 
 
 
 def test_the_walk_in_a_projection_gives_the_stores_answer(store: GraphStore) -> None:
-    """neighbourhood_in (the app's walk in its cached projection) equals neighbourhood, node for node and
+    """neighbourhood(within=projection), the app's walk in its cached projection, equals the store's walk, node for node and
     property for property, under every filter, page and date."""
     nodes = [source(), company("hub", "Hub"), company("far", "Far Away")]
     nodes += [company(f"s{i:02d}", f"Supplier {i:02d}") for i in range(30)]
@@ -183,7 +183,7 @@ def test_the_walk_in_a_projection_gives_the_stores_answer(store: GraphStore) -> 
             (3, 25, 0, True, ["SUPPLIES", "OWNS"]),
         ]:
             a = store.neighbourhood("hub", hops, None, types, as_of, limit, offset, undated)
-            b = store.neighbourhood_in(g, "hub", hops, None, types, as_of, limit, offset, undated)
+            b = store.neighbourhood("hub", hops, None, types, as_of, limit, offset, undated, within=g)
             assert (a.nodes, a.edges, a.undated_left_out) == (b.nodes, b.edges, b.undated_left_out)
             counts = ("total_neighbours", "shown_neighbours", "direct_total", "direct_shown")
             assert [getattr(a, c) for c in counts] == [getattr(b, c) for c in counts]
