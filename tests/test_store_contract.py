@@ -165,8 +165,8 @@ def test_neighbourhood_is_capped_and_counts_what_it_left_out(store: GraphStore) 
 
 
 def test_the_walk_in_a_projection_gives_the_stores_answer(store: GraphStore) -> None:
-    """neighbourhood(within=projection), the app's walk in its cached projection, equals the store's walk, node for node and
-    property for property, under every filter, page and date."""
+    """neighbourhood(within=projection), the app's walk in its cached projection, equals the store's walk,
+    node for node and property for property, under every filter, page and date."""
     nodes = [source(), company("hub", "Hub"), company("far", "Far Away")]
     nodes += [company(f"s{i:02d}", f"Supplier {i:02d}") for i in range(30)]
     edges = [edge("SUPPLIES", f"s{i:02d}", "hub", valid_from=dt.date(2010 + i % 12, 1, 1)) for i in range(20)]
