@@ -636,3 +636,14 @@ def test_a_typed_date_commits_and_one_that_is_not_a_date_says_so(core_env: str) 
     at.text_input(key="as_of").input("2020-13-45").run()
     assert any("is not a date (YYYY-MM-DD): showing 2020-09-15" in plain(w.value) for w in at.warning), at.warning
     assert at.query_params["as_of"] in (["2020-09-15"], "2020-09-15")  # the last good date holds
+
+
+def test_a_link_to_another_entity_opens_it_in_a_running_session(core_env: str) -> None:
+    """A page link (a briefing's "open it live") naming another entity opens it, though the search box
+    keeps the open entity across pages."""
+    at = app()
+    at.text_input(key="entity_find").input("tsmc").run()
+    assert at.session_state["entity"] == "tsmc"
+    at.query_params["entity"] = "smic"
+    at.switch_page("graph/ui/pages/explore.py").run()
+    assert at.session_state["entity"] == "smic", at.session_state["entity"]

@@ -212,6 +212,9 @@ def entity_box(label: str, key: str, default: str) -> str:
     """
     fnd, state = finder(ctx().version), st.session_state
     current = state.get(key, default)
+    if default != state.get(f"{key}_default", default) and default in fnd:
+        current = default  # a link (a briefing's "open it live") names another entity: it wins
+    state[f"{key}_default"] = default
     if current not in fnd:
         current = default if default in fnd else next(iter(fnd.ids()), default)
     typed = st.text_input(
