@@ -38,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from graph.export import browser  # noqa: E402
 
+IDLE = """() => { const app = document.querySelector('[data-testid="stApp"]');
+  return !app || app.getAttribute('data-test-script-state') !== 'running'; }"""
 SETTLED = """since => {
   const app = document.querySelector('[data-testid="stApp"]');
   const d = window.techgeoDrawn;
@@ -75,6 +77,8 @@ def drawn_at(page: Any) -> Any:
 
 def timed(page: Any, action: Callable[[], None], timeout_ms: float = 120_000) -> float:
     """Seconds from ``action`` to the settled page with a picture drawn after it."""
+    # Act only on a page at rest: an action during Streamlit's own rerun is dropped, and would time out.
+    page.wait_for_function(IDLE, timeout=timeout_ms, polling=20)
     since = drawn_at(page)
     started = time.perf_counter()
     action()
