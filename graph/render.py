@@ -190,8 +190,7 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
             + ("\ndate unknown: no start date in the source" if e.get("dating") == "unknown" else "")
             + (f"\nsources: {', '.join(e.get('sources') or [])}" if e.get("sources") else ""),
             "arrows": "to",
-            # Dashed: a fact whose date nobody recorded, or one known only at low confidence.
-            "dashes": e.get("confidence") == "low" or e.get("dating") == "unknown",
+            "dashes": _dashed(e),
             "dating": e.get("dating", "exact"),
         }
         for e in view.edges
@@ -270,6 +269,11 @@ def caption(node: Mapping[str, Any], width: int = 22) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+def _dashed(edge: Mapping[str, Any]) -> bool:
+    """Drawn dashed: a fact whose date nobody recorded, or one known only at low confidence."""
+    return edge.get("confidence") == "low" or edge.get("dating") == "unknown"
+
+
 def line_legend(view: View) -> list[dict[str, Any]]:
     """Legend entries for the lines of a view: the styles drawn, then each relationship type with its count.
 
@@ -278,7 +282,7 @@ def line_legend(view: View) -> list[dict[str, Any]]:
     >>> [(x["label"], x["dashed"]) for x in line_legend(v)]
     [('fact with a date', False), ('date unknown, or low confidence', True), ('OWNS (2)', False)]
     """
-    dashed = [e.get("confidence") == "low" or e.get("dating") == "unknown" for e in view.edges]
+    dashed = [_dashed(e) for e in view.edges]
     out = []
     if not all(dashed):
         out.append({"label": "fact with a date", "dashed": False, "kind": "style"})

@@ -85,8 +85,10 @@ class EntityFinder:
         self._name: dict[str, str] = {}
         prefixes: list[tuple[str, str]] = []
         records = []
+        self._aliases: dict[str, list[str]] = {}
         for node_id, label, name, aliases in entities:
             self._label[node_id], self._name[node_id] = label, name or node_id
+            self._aliases[node_id] = list(aliases)
             names = [n for n in [name or "", *aliases] if n]
             for i, n in enumerate(dict.fromkeys(names)):
                 key = fold(n)
@@ -121,6 +123,10 @@ class EntityFinder:
 
     def label(self, node_id: str) -> str:
         return self._label.get(node_id, "")
+
+    def entries(self) -> Iterable[tuple[str, str, str, list[str]]]:
+        """Every entity as (id, label, name, aliases), as :meth:`GraphStore.entities` gave it."""
+        return ((i, self._label[i], self._name[i], self._aliases[i]) for i in self._name)
 
     def suggestion(self, node_id: str, quality: float, how: str) -> Suggestion:
         return Suggestion(node_id, self._label[node_id], self._name[node_id], quality, how)

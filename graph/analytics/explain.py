@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from graph.analytics.ownership import stake_text
 from graph.analytics.supply import dependence_summary
 
 RULES = {"ofac_50": "OFAC 50% rule", "bis_affiliates": "BIS affiliates rule"}
@@ -102,12 +103,7 @@ def ownership_sentence(r: Mapping[str, Any], name: Names = lambda i: None) -> st
     """ "52% = 30% via A + 22% via B: blocked", with the bounds when a share is unknown."""
     parts = []
     for x in r.get("contributions", []):
-        if x.get("share") is not None:
-            share = f"{x['share']:g}%"
-        elif x.get("low", 0) > 0 or x.get("high", 100) < 100:
-            share = f"{round(x['low'], 4):g}–{round(x['high'], 4):g}%"  # a band the source gives
-        else:
-            share = "?"
+        share = stake_text(x.get("share"), x.get("low", 0.0), x.get("high", 100.0))
         parts.append(f"{share} via {_named(x['owner'], name)}")
     lower, upper = r.get("lower", 0.0), r.get("upper", 0.0)
     held = f"{lower:g}%" if lower == upper else f"{lower:g}–{upper:g}%"

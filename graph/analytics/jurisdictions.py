@@ -55,6 +55,8 @@ def coverage(g: nx.MultiDiGraph | Topology, rule: Mapping[str, Any], seeds: Iter
     threshold, strict = float(rule.get("threshold") or 50.0), bool(rule.get("strict"))
     controls = _controls(top) if rule.get("control_counts") else {}
     listed = {top.id(i) for i in top.indices(seeds).tolist()}
+    if not listed:
+        return {}
     low, high = set(listed), set(listed)
     # Each entity's stakes as the covered parties other than itself give them: once covered, an entity
     # seeds the next round, and a seed's own result is "listed", not its bounds.
@@ -65,11 +67,13 @@ def coverage(g: nx.MultiDiGraph | Topology, rule: Mapping[str, Any], seeds: Iter
         at_high = ownership_rule(top, high, threshold, strict)
         seen_low |= {e: r for e, r in at_low.items() if e not in low}
         seen_high |= {e: r for e, r in at_high.items() if e not in high}
-        new_low = low | {e for e, r in at_low.items() if r.blocked is True} | _controlled(controls, low)
-        new_high = high | {e for e, r in at_high.items() if r.blocked is not False} | _controlled(controls, high)
-        if new_low == low and new_high == high:
+        # The ownership rule spreads through ownership by itself; only control can call for another round.
+        low |= {e for e, r in at_low.items() if r.blocked is True}
+        high |= {e for e, r in at_high.items() if r.blocked is not False}
+        more_low, more_high = _controlled(controls, low) - low, _controlled(controls, high) - high
+        if not more_low and not more_high:
             break
-        low, high = new_low, new_high
+        low, high = low | more_low, high | more_high
     out: dict[str, dict[str, Any]] = {}
     for entity in high | set(seen_high):
         r_low, r_high = seen_low.get(entity), seen_high.get(entity)

@@ -66,10 +66,7 @@ class RuleResult:
         """``52% = 30% via A + 22% via B``; unknown stakes appear as ``?``."""
         if self.listed:
             return "listed"
-        parts = [
-            f"{_pct(c.share)} via {c.owner}" if c.share is not None else f"{_band(c)} via {c.owner}"
-            for c in self.contributions
-        ]
+        parts = [f"{stake_text(c.share, c.low, c.high)} via {c.owner}" for c in self.contributions]
         head = _pct(self.lower) if self.lower == self.upper else f"{_pct(self.lower)} to {_pct(self.upper)}"
         return f"{head} = " + " + ".join(parts) if parts else head
 
@@ -90,11 +87,17 @@ def _pct(x: float | None) -> str:
     return "?" if x is None else f"{x:g}%"
 
 
-def _band(c: Contribution) -> str:
-    """A stake known only as a band ("25–50%"), or "?" when nothing is known of it."""
-    if c.low <= 0 and c.high >= 100:
+def stake_text(share: float | None, low: float = 0.0, high: float = 100.0) -> str:
+    """A stake as text: its share ("30%"), the band a source gives ("25–50%"), or "?" when nothing is known.
+
+    >>> stake_text(30.0), stake_text(None, 25.0, 50.0), stake_text(None)
+    ('30%', '25–50%', '?')
+    """
+    if share is not None:
+        return _pct(share)
+    if low <= 0 and high >= 100:
         return "?"
-    return f"{round(c.low, 4):g}–{round(c.high, 4):g}%"
+    return f"{round(low, 4):g}–{round(high, 4):g}%"
 
 
 def _fixpoint(

@@ -183,9 +183,9 @@ def _exposure_by_id(version: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
 @st.cache_resource(max_entries=4)
 def entities(version: str) -> dict[str, str]:
     """Search suggestions: id to "Name (Label) · aliases", for every entity except sources."""
-    out = {
-        node_id: f"{name or node_id} ({label})" + (f" · {', '.join(aliases)}" if aliases else "")
-        for node_id, label, name, aliases in ctx().store.entities()
+    out = {  # from the search index's copy: the store's names are read once per graph version
+        node_id: f"{name} ({label})" + (f" · {', '.join(aliases)}" if aliases else "")
+        for node_id, label, name, aliases in finder(version).entries()
     }
     return dict(sorted(out.items(), key=lambda kv: kv[1].lower()))
 
