@@ -3,7 +3,8 @@
 The loaders run in order (curated facts first); their records are merged by id
 and by shared external identifiers (``xrefs``), resolved (records of one party
 from several sources become one entity: :mod:`graph.resolve`, with the
-judgements of ``data/resolutions.yaml``), validated as one batch, and
+judgements of ``data/resolutions.yaml``), their patents counted into
+portfolios (:mod:`graph.patents`), validated as one batch, and
 written with ``replace=True``. On the embedded store that builds a new file and
 swaps it in; on Neo4j it is one transaction. Either way a failed build leaves
 the previous graph serving.
@@ -22,6 +23,7 @@ from typing import Any
 
 from graph.errors import SourceMissing
 from graph.model import Batch, EdgeRecord, NodeRecord, edge_id, validate
+from graph.patents import portfolios
 from graph.resolve import load_judgements, resolve
 from graph.settings import Settings
 from graph.store.base import GraphStore, WriteResult
@@ -146,6 +148,12 @@ def build(
         f"({before - len(nodes)} merged away, {len(resolution.review)} pairs to review, "
         f"{resolution.judgements_applied} judgements applied) in {resolution.seconds:.1f} s"
     )
+    nodes, edges, counted = portfolios(nodes, edges)
+    t = lap("portfolios", t)
+    progress(
+        f"counted {counted.patents} patents of {counted.holders} holders into {counted.portfolios} portfolios; "
+        f"{counted.licence_links} links from licences to portfolios"
+    )
     progress(f"validating {len(nodes)} nodes and {len(edges)} edges")
     batch = validate(nodes, edges)  # a build replaces the store, so nothing in it counts
     t = lap("validate", t)
@@ -160,6 +168,7 @@ def build(
         "timings": timings,
         "resolution": {k: v for k, v in resolution.as_dict().items() if k not in ("merges", "review")}
         | {"review_queue": len(resolution.review)},
+        "patents": asdict(counted),
         "loaders": [asdict(r) for r in reports],
     }
     manifest_path(store, settings).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -168,6 +168,8 @@ class LabelSpec:
     shape: str
     doc: str
     properties: dict[str, PropertySpec]
+    # A detail record (one patent of 100,000): left out of projections, pictures and search, read on demand.
+    detail: bool = False
 
     required: tuple[str, ...] = field(init=False, default=())
 
@@ -211,6 +213,25 @@ class Schema:
     labels: dict[str, LabelSpec]
     relationships: dict[str, RelSpec]
     _extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def shown_labels(self) -> tuple[str, ...]:
+        """The labels that projections, pictures and search read: every label but the detail ones."""
+        return tuple(n for n, spec in self.labels.items() if not spec.detail)
+
+    @cached_property
+    def detail_labels(self) -> tuple[str, ...]:
+        return tuple(n for n, spec in self.labels.items() if spec.detail)
+
+    def shown_ends(self, rel_type: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The start and end labels of ``rel_type`` less the detail labels, where it joins one (``HOLDS``
+        joins a holder to a ``Patent`` or a ``Portfolio``: ``(("Company", "Person"), ("Portfolio",))``);
+        None where it joins none, and nothing needs leaving out. An end may come back empty: then every
+        relationship of the type touches a detail record."""
+        rel = self.relationships[rel_type]
+        starts = tuple(x for x in rel.from_labels if not self.labels[x].detail)
+        ends = tuple(x for x in rel.to_labels if not self.labels[x].detail)
+        return None if (starts, ends) == (rel.from_labels, rel.to_labels) else (starts, ends)
 
     # -- validation -------------------------------------------------------
     def check_node(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -362,7 +383,9 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             if pname in props:
                 raise SchemaError(f"label {name}: property {pname} repeats a common property")
             props[pname] = _property(pname, praw, f"labels.{name}")
-        labels[name] = LabelSpec(name, body["caption"], body["color"], body["shape"], body.get("doc", ""), props)
+        labels[name] = LabelSpec(
+            name, body["caption"], body["color"], body["shape"], body.get("doc", ""), props, bool(body.get("detail"))
+        )
     rels: dict[str, RelSpec] = {}
     for name, body in raw["relationships"].items():
         if not _TYPE_NAME.match(name):

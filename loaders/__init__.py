@@ -18,8 +18,10 @@ from loaders import (
     ofac_consolidated,
     ofac_sdn,
     opensanctions_ftm,
+    patentsview,
     un_sc,
     us_lists,
+    uspto_grants,
 )
 
 # Curated facts first: when records merge, earlier loaders' values win.
@@ -38,4 +40,6 @@ LOADERS = (
     opensanctions_ftm,
     gleif,
     bods,
+    patentsview,
+    uspto_grants,
 )

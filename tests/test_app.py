@@ -647,3 +647,22 @@ def test_a_link_to_another_entity_opens_it_in_a_running_session(core_env: str) -
     at.query_params["entity"] = "smic"
     at.switch_page("graph/ui/pages/explore.py").run()
     assert at.session_state["entity"] == "smic", at.session_state["entity"]
+
+
+def test_explore_counts_a_holders_patents_and_pages_through_them(core_env: str) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params.update({"entity": "samsung"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    frames = [d.value for d in at.dataframe]
+    held = next(f for f in frames if "portfolio" in f.columns)
+    assert held.iloc[0].to_dict() | {"sources": "-"} == {
+        "portfolio": "all loaded US patents",  # two real grants of 2013-04-16, resolved to Samsung
+        "patents": 2,
+        "counted": "from loaded patents",
+        "as of": "2013-04-16",
+        "sources": "-",
+    }
+    page = next(f for f in frames if "number" in f.columns)
+    assert sorted(page["number"]) == ["US8421436", "US8421615"]
+    assert any("patents 1–2 of 2, newest grant first" in c.value for c in at.caption)

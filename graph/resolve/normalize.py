@@ -64,6 +64,11 @@ LEGAL_FORMS: dict[str, str] = {
     "n v": "nv",
     "l l c": "llc",
     "k k": "kk",
+    # Japanese forms as patent and trade registers romanise them: Sharp Kabushiki Kaisha is Sharp Corporation.
+    "kabushiki kaisha": "kk",
+    "kabushiki gaisha": "kk",
+    "kabushikigaisha": "kk",
+    "kabushikikaisha": "kk",
     "co": "ltd",
     "ltd": "ltd",
     "limited": "ltd",

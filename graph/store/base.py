@@ -363,10 +363,11 @@ class GraphStore(ABC):
         return out
 
     def entities(self) -> list[tuple[str, str, str, list[str]]]:
-        """Every entity except sources as (id, label, name, aliases): what names and searches match."""
+        """Every entity except sources and detail records (one patent) as (id, label, name, aliases): what
+        names and searches match."""
         out = []
         for label, spec in self.schema.labels.items():
-            if label == "Source":
+            if label == "Source" or spec.detail:
                 continue
             # Labels come from the schema (a label cannot be a query parameter).
             alias = ", n.aliases" if "aliases" in spec.properties else ""

@@ -113,8 +113,26 @@ class EmbeddedStore(GraphStore):
         return found
 
     def _incident(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
-        rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids OR b.id IN $ids RETURN a, r, b", {"ids": ids})
+        rows = self._rows(
+            "MATCH (a)-[r]->(b) WHERE (a.id IN $ids OR b.id IN $ids)"
+            " AND NOT label(a) IN $detail AND NOT label(b) IN $detail RETURN a, r, b",
+            {"ids": ids, "detail": list(self.schema.detail_labels)},
+        )
         return [(a, r, b) for a, r, b in rows]
+
+    def _edge_pattern(self, rel_type: str) -> str | None:
+        """``(a)-[r:TYPE]->(b)``, its ends narrowed to the labels that are not detail records (so a
+        holder's 100,000 patents are not even read); None when every one of them touches a detail record."""
+        ends = self.schema.shown_ends(rel_type)
+        if ends is None:
+            return "(a)-[r:" + rel_type + "]->(b)"
+        if not ends[0] or not ends[1]:
+            return None
+        return "(a:" + ":".join(ends[0]) + ")-[r:" + rel_type + "]->(b:" + ":".join(ends[1]) + ")"
+
+    def _node_pattern(self) -> str:
+        """Every node that is not a detail record (Ladybug reads ``(n:A:B)`` as A or B)."""
+        return "(n:" + ":".join(self.schema.shown_labels) + ")"
 
     def _among(self, ids: list[str]) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
         rows = self._rows("MATCH (a)-[r]->(b) WHERE a.id IN $ids AND b.id IN $ids RETURN a, r, b", {"ids": ids})
@@ -125,7 +143,10 @@ class EmbeddedStore(GraphStore):
         for rel_type in types:
             rel = self.schema.relationships[rel_type]
             cols = ", ".join("r." + p for p in rel.properties)
-            for row in self._rows("MATCH (a)-[r:" + rel_type + "]->(b) RETURN a.id, b.id, " + cols):
+            pattern = self._edge_pattern(rel_type)
+            if pattern is None:
+                continue
+            for row in self._rows("MATCH " + pattern + " RETURN a.id, b.id, " + cols):
                 props = {k: v for k, v in zip(rel.properties, row[2:]) if v is not None}
                 out.append((row[0], row[1], rel_type, props))
         return out
@@ -139,9 +160,12 @@ class EmbeddedStore(GraphStore):
         """Columnar read: each table comes back as Arrow, with the as-of filter applied in the query."""
         wanted = list(types) if types else list(self.schema.relationships)
         keep = None if properties is None else {"id", *properties}
-        nodes = self._arrow("MATCH (n) RETURN n.id AS id, label(n) AS label, n.name AS name")
+        nodes = self._arrow("MATCH " + self._node_pattern() + " RETURN n.id AS id, label(n) AS label, n.name AS name")
         tables = []
         for rel_type in wanted:
+            pattern = self._edge_pattern(rel_type)
+            if pattern is None:
+                continue
             props = [p for p in self.schema.relationships[rel_type].properties if keep is None or p in keep]
             cols = "".join(f", r.{p} AS {p}" for p in props)
             has_year = "year" in self.schema.relationships[rel_type].properties
@@ -149,7 +173,7 @@ class EmbeddedStore(GraphStore):
             params = None if as_of is None else {"as_of": as_of, **({"as_of_year": as_of.year} if has_year else {})}
             tables.append(
                 self._arrow(
-                    "MATCH (a)-[r:" + rel_type + "]->(b)" + where + " RETURN a.id AS `start`, b.id AS `end`, "
+                    "MATCH " + pattern + where + " RETURN a.id AS `start`, b.id AS `end`, "
                     "'" + rel_type + "' AS `type`" + cols,
                     params,
                 )
@@ -167,7 +191,8 @@ class EmbeddedStore(GraphStore):
                 raise self._translate(exc, None) from exc
 
     def _all_nodes(self) -> list[tuple[str, str, str]]:
-        return [tuple(r) for r in self._rows("MATCH (n) RETURN n.id, label(n), n.name")]  # type: ignore[misc]
+        rows = self._rows("MATCH " + self._node_pattern() + " RETURN n.id, label(n), n.name")
+        return [tuple(r) for r in rows]  # type: ignore[misc]
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         nodes = dict.fromkeys(self.schema.labels, 0)

@@ -255,7 +255,7 @@ class Neo4jStore(GraphStore):
         rows = []
         for label in set(self.labels_of(ids).values()):
             rows += self._rows(
-                "MATCH (x:" + label + ")-[r]-() WHERE x.id IN $ids RETURN DISTINCT startNode(r), r, endNode(r)",
+                f"MATCH (x:{label})-[r]-(y) WHERE x.id IN $ids{self._shown('y')} RETURN DISTINCT startNode(r), r, endNode(r)",
                 {"ids": ids},
             )
         seen: set[str] = set()
@@ -277,13 +277,25 @@ class Neo4jStore(GraphStore):
     def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
         out = []
         for rel_type in types:
-            for a, b, props in self._rows("MATCH (a)-[r:" + rel_type + "]->(b) RETURN a.id, b.id, properties(r)"):
+            ends = self.schema.shown_ends(rel_type)
+            if ends is None:
+                pattern = "(a)-[r:" + rel_type + "]->(b)"
+            elif ends[0] and ends[1]:
+                # Ends narrowed to the labels that are not detail records: a holder's patents are left out.
+                pattern = "(a:" + "|".join(ends[0]) + ")-[r:" + rel_type + "]->(b:" + "|".join(ends[1]) + ")"
+            else:
+                continue
+            for a, b, props in self._rows("MATCH " + pattern + " RETURN a.id, b.id, properties(r)"):
                 out.append((a, b, rel_type, clean(props)))
         return out
 
+    def _shown(self, var: str) -> str:
+        """`` AND NOT y:Patent ...``: leaves out detail records (one patent of a holder's 100,000) at ``var``."""
+        return "".join(f" AND NOT {var}:{lab}" for lab in self.schema.detail_labels)
+
     def _all_nodes(self) -> list[tuple[str, str, str]]:
         out = []
-        for label in self.schema.labels:
+        for label in self.schema.shown_labels:
             out += [(i, label, n) for i, n in self._rows("MATCH (n:" + label + ") RETURN n.id, n.name")]
         return out
 

@@ -11,6 +11,7 @@ import streamlit as st
 from graph import views as gv
 from graph.analytics.explain import explain
 from graph.errors import GraphError
+from graph.patents import grants, holdings, year_text
 from graph.ui.common import (
     citations,
     ctx,
@@ -193,6 +194,7 @@ def _details(node_id: str, as_of: dt.date) -> None:
     props = [{"property": k, "value": _plain(v)} for k, v in node.items() if not k.startswith("_") and k not in HIDDEN]
     st.dataframe(pd.DataFrame(props), hide_index=True, width="stretch")
     resolved_from(node)
+    _patents(node_id, node, as_of)
     exposure = exposure_of(node_id, as_of)
     if exposure:
         st.metric("Exposure score", f"{exposure['score']:g}")
@@ -201,6 +203,82 @@ def _details(node_id: str, as_of: dt.date) -> None:
     else:
         st.caption(f"No sanction exposure found as of {as_of}.")
     st.caption("Sources: " + md(", ".join(node.get("sources") or [])))
+
+
+GRANTS_PAGE = 25
+
+
+def _patents(node_id: str, node: dict[str, Any], as_of: dt.date) -> None:
+    """A holder's patents as counts by technology and by year, with a drill-down that pages through them.
+
+    A selected portfolio drills into its own patents. Single patents are never drawn: a holder may have
+    150,000 of them.
+    """
+    g = projection(VERSION, as_of)
+    holder, technology = node_id, None
+    if node.get("_label") == "Portfolio":
+        holder = next((a for a, _, d in g.in_edges(node_id, data=True) if d.get("type") == "HOLDS"), node_id)
+        technology = node.get("technology")
+    held = holdings(g, holder, STORE.nodes(v for _, v in g.out_edges(holder))) if holder in g else []
+    if not held:
+        return
+    st.markdown("**Patents**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "portfolio": h.technology_name or ("all loaded US patents" if h.derived else h.name),
+                    "patents": h.count,
+                    "counted": "from loaded patents" if h.derived else "stated by the holder",
+                    "as of": h.as_of or "",
+                    "sources": ", ".join(h.sources),
+                }
+                for h in held
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"patents": st.column_config.NumberColumn(format="localized")},
+    )
+    whole = next((h for h in held if h.derived and h.technology is None), None)
+    if whole is None:
+        return
+    years = [(y, c) for y, c in whole.by_year if y <= as_of.year]
+    if years:
+        st.caption(f"Granted by year, to {as_of.year}: " + year_text(years))
+        st.bar_chart(pd.DataFrame(years, columns=["year", "patents"]).set_index("year"), height=160)
+    techs = {h.technology: h.technology_name for h in held if h.derived and h.technology}
+    choices = [None, *sorted(techs, key=lambda t: str(techs[t]))]
+    pick = st.selectbox(
+        "Patents in",
+        choices,
+        index=choices.index(technology) if technology in choices else 0,
+        format_func=lambda t: "every technology" if t is None else str(techs[t]),
+        key=f"grants_tech_{holder}",
+    )
+    total = grants(STORE, holder, pick, 0, 1).total
+    pages = max(1, -(-total // GRANTS_PAGE))
+    page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key=f"grants_page_{holder}_{pick}")
+    shown = grants(STORE, holder, pick, (int(page) - 1) * GRANTS_PAGE, GRANTS_PAGE)
+    first = (int(page) - 1) * GRANTS_PAGE
+    st.caption(f"patents {first + 1:,}–{first + len(shown.rows):,} of {shown.total:,}, newest grant first")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "number": r["number"],
+                    "title": r["title"],
+                    "granted": _plain(r["granted"]) if r["granted"] else "",
+                    "filed": _plain(r["filed"]) if r["filed"] else "",
+                    "classes": _plain(r["cpc"] or r["ipc"] or []),
+                    "source": _plain(r["sources"] or []),
+                }
+                for r in shown.rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _plain(value: Any) -> str:

@@ -1,0 +1,276 @@
+"""Patents as analysts read them: counted portfolios, licences that reach them, and a drill-down.
+
+A holder may have 150,000 patents. Each stays a ``Patent`` node (a detail
+record: :attr:`graph.schema.LabelSpec.detail`), and the build adds what
+pictures and analyses use instead (:func:`portfolios`, between resolution
+and validation):
+
+* per holder, a ``Portfolio`` of all its loaded patents (``count``, counts
+  ``by_year`` of grant), and one per technology its patents cover, with
+  ``HOLDS`` from the holder and ``COVERS`` to the technology: "Huawei: 41,000
+  US patents in wireless communication networks". A holder that no other
+  source names gets portfolios by technology only from
+  :data:`BY_TECHNOLOGY_FROM` patents on;
+* per licence that names technologies (``LICENSES_TO.technologies``), a
+  ``LICENSED_UNDER`` from the licensee to each of the licensor's portfolios
+  that covers one of them, or failing that the nearest broader class it is
+  a type of (``TYPE_OF``: a 5G licence reaches the wireless-networks
+  portfolio), among the counted portfolios and among those the licensor
+  states itself: "OPPO is licensed under Huawei's 4G/5G SEP portfolio" and
+  "under Huawei: 41,000 US patents in wireless communication networks". A cross-licence links both ways. Each is dated and cited as
+  its licence, so as-of views keep it truthful.
+
+:func:`grants` pages through a holder's patents in the store, for Explore's
+drill-down; :func:`holdings` reads a holder's portfolios from a projection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from graph.model import EdgeRecord, NodeRecord, edge_id
+from graph.render import caption
+from graph.store.base import GraphStore
+
+PORTFOLIO_PREFIX = "portfolio-"
+# A holder that only patent files name (one of PatentsView's 500,000 assignees) gets portfolios by
+# technology from this many patents on; below, its whole portfolio alone.
+BY_TECHNOLOGY_FROM = 100
+
+
+@dataclass
+class PortfolioReport:
+    """What :func:`portfolios` added, for the build's log and manifest."""
+
+    patents: int = 0
+    holders: int = 0
+    portfolios: int = 0
+    licence_links: int = 0
+
+
+def portfolios(
+    nodes: list[NodeRecord], edges: list[EdgeRecord]
+) -> tuple[list[NodeRecord], list[EdgeRecord], PortfolioReport]:
+    """The records with the derived portfolios and licence links added (see the module's docstring).
+
+    Deterministic: the same records give the same ids, counts and order.
+    """
+    by_id = {n.id: n for n in nodes}
+    patents = {n.id: n.props for n in nodes if n.label == "Patent"}
+    report = PortfolioReport(patents=len(patents))
+    held: dict[str, list[str]] = {}
+    for e in edges:
+        if e.type == "HOLDS" and e.end in patents and e.start in by_id:
+            held.setdefault(e.start, []).append(e.end)
+    covers: dict[str, list[EdgeRecord]] = {}
+    for e in edges:
+        if e.type == "COVERS" and e.start in patents:
+            covers.setdefault(e.start, []).append(e)
+    known = {x for e in edges if not (e.type == "HOLDS" and e.end in patents) for x in (e.start, e.end)}
+    new_nodes: list[NodeRecord] = []
+    new_edges: list[EdgeRecord] = []
+    for holder in sorted(held):
+        ids = sorted(set(held[holder]))
+        owner = by_id[holder]
+        short = caption({"name": owner.props.get("name"), "props": owner.props}, width=200)
+        groups: dict[str, list[str]] = {"": ids}
+        mapping_sources: dict[str, list[str]] = {}
+        by_technology = holder in known or len(ids) >= BY_TECHNOLOGY_FROM
+        for pid in ids if by_technology else ():
+            for e in covers.get(pid, []):
+                groups.setdefault(e.end, []).append(pid)
+                mapping_sources.setdefault(e.end, list(e.props.get("sources") or []))
+        for tech, members in sorted(groups.items()):
+            tech_props = by_id[tech].props if tech in by_id else {}
+            node = _portfolio(holder, short, tech, tech_props, [patents[p] for p in members])
+            node.props["sources"] = list(dict.fromkeys([*node.props["sources"], *mapping_sources.get(tech, [])]))
+            new_nodes.append(node)
+            new_edges.append(
+                EdgeRecord("HOLDS", holder, node.id, {"id": f"holds-{node.id}", "sources": node.props["sources"]})
+            )
+            if tech:
+                new_edges.append(
+                    EdgeRecord("COVERS", node.id, tech, {"id": f"covers-{node.id}", "sources": node.props["sources"]})
+                )
+        report.holders += 1
+    report.portfolios = len(new_nodes)
+    links = licence_links([*nodes, *new_nodes], [*edges, *new_edges])
+    report.licence_links = len(links)
+    return [*nodes, *new_nodes], [*edges, *new_edges, *links], report
+
+
+def _portfolio(
+    holder: str, short: str, tech: str, tech_props: Mapping[str, Any], members: list[dict[str, Any]]
+) -> NodeRecord:
+    years = Counter(str(p["granted"])[:4] for p in members if p.get("granted"))
+    granted = [str(p["granted"]) for p in members if p.get("granted")]
+    n = len(members)
+    counted = f"{n:,} US patent{'' if n == 1 else 's'}"
+    if tech:
+        name = f"{short}: {counted} in {tech_props.get('name') or tech}"
+        alias = f"{n:,} {(tech_props.get('aliases') or [tech_props.get('name') or tech])[0]}"
+    else:
+        name, alias = f"{short}: {counted}", counted
+    sources = sorted({s for p in members for s in p.get("sources") or []})
+    return NodeRecord(
+        "Portfolio",
+        {
+            "id": f"{PORTFOLIO_PREFIX}{holder}" + (f"--{tech}" if tech else ""),
+            "name": name,
+            "aliases": [alias],
+            "count": n,
+            "by_year": [f"{y}:{c}" for y, c in sorted(years.items())],
+            "as_of": max(granted) if granted else None,
+            "technology": tech or None,
+            "assignee": short,
+            "derived": True,
+            "sources": sources,
+        },
+        ("portfolios", 0),
+    )
+
+
+def licence_links(nodes: Iterable[NodeRecord], edges: list[EdgeRecord]) -> list[EdgeRecord]:
+    """``LICENSED_UNDER`` from each licensee to the licensor's portfolios in the technologies its licence names."""
+    nodes = list(nodes)
+    labels = {n.id: n.label for n in nodes}
+    derived = {n.id for n in nodes if n.label == "Portfolio" and n.props.get("derived")}
+    broader: dict[str, set[str]] = {}
+    for e in edges:
+        if e.type == "TYPE_OF":
+            broader.setdefault(e.start, set()).add(e.end)
+    covered: dict[str, set[str]] = {}
+    for e in edges:
+        if e.type == "COVERS" and labels.get(e.start) == "Portfolio":
+            covered.setdefault(e.start, set()).add(e.end)
+    portfolios_of: dict[str, list[str]] = {}
+    for e in edges:
+        if e.type == "HOLDS" and labels.get(e.end) == "Portfolio" and e.end in covered:
+            portfolios_of.setdefault(e.start, []).append(e.end)
+    out: dict[str, EdgeRecord] = {}
+    for e in edges:
+        if e.type != "LICENSES_TO" or not e.props.get("technologies"):
+            continue
+        pairs = [(e.end, e.start)] + ([(e.start, e.end)] if e.props.get("cross") else [])
+        for licensee, licensor in pairs:
+            held = sorted(portfolios_of.get(licensor, []))
+            # The nearest of the counted portfolios, and of those the licensor states itself.
+            reached = {
+                p
+                for kind in ([x for x in held if x in derived], [x for x in held if x not in derived])
+                for tech in e.props["technologies"]
+                for p in _nearest(tech, kind, covered, broader)
+            }
+            for portfolio in sorted(reached):
+                props = {
+                    k: e.props[k]
+                    for k in ("valid_from", "valid_to", "year", "scope", "confidence", "confidence_note", "sources")
+                    if e.props.get(k) is not None
+                }
+                key = edge_id("LICENSED_UNDER", licensee, portfolio, props.get("valid_from") or props.get("year"))
+                out.setdefault(
+                    key, EdgeRecord("LICENSED_UNDER", licensee, portfolio, {**props, "id": key, "licence": e.id})
+                )
+    return list(out.values())
+
+
+def _nearest(
+    tech: str, held: list[str], covered: Mapping[str, set[str]], broader: Mapping[str, set[str]]
+) -> list[str]:
+    """The portfolios among ``held`` that cover ``tech`` itself; failing that, the nearest broader class
+    (a Wi-Fi licence reaches a Wi-Fi portfolio, and only without one the wireless-networks portfolio)."""
+    level, seen = {tech}, set()
+    while level:
+        found = [p for p in held if covered[p] & level]
+        if found:
+            return found
+        seen |= level
+        level = {b for t in level for b in broader.get(t, ())} - seen
+    return []
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Holding:
+    """One portfolio of a holder, as Explore's details list it."""
+
+    id: str
+    name: str
+    count: int | None
+    technology: str | None
+    technology_name: str | None
+    by_year: list[tuple[int, int]]
+    as_of: str | None
+    derived: bool
+    sources: list[str]
+
+
+def holdings(g: nx.MultiDiGraph, holder: str, nodes: Mapping[str, Mapping[str, Any]]) -> list[Holding]:
+    """The holder's portfolios in a projection: its whole loaded portfolio first, then by count."""
+    out = []
+    for _, pid, data in g.out_edges(holder, data=True) if holder in g else []:
+        if data.get("type") != "HOLDS" or g.nodes[pid].get("label") != "Portfolio":
+            continue
+        p = nodes.get(pid) or {}
+        tech = p.get("technology")
+        years = []
+        for item in p.get("by_year") or []:
+            year, _, count = str(item).partition(":")
+            if year.isdigit() and count.isdigit():
+                years.append((int(year), int(count)))
+        out.append(
+            Holding(
+                pid,
+                str(p.get("name") or g.nodes[pid].get("name")),
+                p.get("count"),
+                tech,
+                str(g.nodes[tech].get("name")) if tech and tech in g else None,
+                years,
+                str(p["as_of"]) if p.get("as_of") else None,
+                bool(p.get("derived")),
+                list(p.get("sources") or []),
+            )
+        )
+    return sorted(out, key=lambda h: (h.technology is not None, not h.derived, -(h.count or 0), h.name))
+
+
+@dataclass
+class Grants:
+    """A page of a holder's patents: how many in all, and the rows of this page."""
+
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def grants(store: GraphStore, holder: str, technology: str | None = None, offset: int = 0, limit: int = 50) -> Grants:
+    """The holder's patents (in one technology, or all), newest grant first, ``limit`` from ``offset``."""
+    label = store.labels_of([holder]).get(holder)
+    if label is None:
+        return Grants(0, [])
+    # Labels come from the schema, via labels_of; ids are parameters.
+    match = "MATCH (h:" + label + " {id: $holder})-[:HOLDS]->(p:Patent)"
+    params: dict[str, Any] = {"holder": holder}
+    if technology:
+        match += "-[:COVERS]->(t:Technology {id: $tech})"
+        params["tech"] = technology
+    total = store.read(match + " RETURN count(DISTINCT p)", params)[0][0]
+    rows = store.read(
+        match + " RETURN DISTINCT p.number, p.title, p.granted, p.filed, p.cpc, p.ipc, p.sources"
+        " ORDER BY p.granted DESC, p.number SKIP $offset LIMIT $limit",
+        {**params, "offset": max(0, int(offset)), "limit": max(1, int(limit))},
+    )
+    keys = ("number", "title", "granted", "filed", "cpc", "ipc", "sources")
+    return Grants(int(total), [dict(zip(keys, r)) for r in rows])
+
+
+def year_text(by_year: list[tuple[int, int]], as_of: dt.date | None = None) -> str:
+    """Counts by year of grant in words, up to ``as_of``: "2019: 120, 2020: 340"."""
+    return ", ".join(f"{y}: {c:,}" for y, c in by_year if as_of is None or y <= as_of.year)
