@@ -180,9 +180,7 @@ def licence_links(nodes: Iterable[NodeRecord], edges: list[EdgeRecord]) -> list[
     return list(out.values())
 
 
-def _nearest(
-    tech: str, held: list[str], covered: Mapping[str, set[str]], broader: Mapping[str, set[str]]
-) -> list[str]:
+def _nearest(tech: str, held: list[str], covered: Mapping[str, set[str]], broader: Mapping[str, set[str]]) -> list[str]:
     """The portfolios among ``held`` that cover ``tech`` itself; failing that, the nearest broader class
     (a Wi-Fi licence reaches a Wi-Fi portfolio, and only without one the wireless-networks portfolio)."""
     level, seen = {tech}, set()

@@ -199,7 +199,7 @@ def built(
 def test_assignees_resolve_to_our_companies(built: tuple[EmbeddedStore, patentsview_fixture.Plan]) -> None:
     store, plan = built
     rows = store.read("MATCH (h)-[:HOLDS]->(p:Patent) RETURN h.id, count(p) ORDER BY h.id")
-    held = dict((h, n) for h, n in rows)
+    held = {str(h): int(n) for h, n in rows}
     assert held["huawei"] == plan.huawei[patentsview_fixture.HUAWEI[0][0]]  # HUAWEI TECHNOLOGIES CO., LTD.
     assert held["huawei-device"] == plan.huawei[patentsview_fixture.HUAWEI[1][0]]
     assert held["samsung"] == 2  # "Samsung Electronics Co., Ltd." on two real grants
