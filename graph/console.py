@@ -56,6 +56,27 @@ SAVED_QUERIES: tuple[SavedQuery, ...] = (
         (ENTITY,),
     ),
     SavedQuery(
+        "Patent portfolios of an entity",
+        "What the entity holds, counted: its loaded US patents by technology, and the counts it states itself.",
+        "MATCH p = (e {id: $id})-[:HOLDS]->(f:Portfolio) OPTIONAL MATCH (f)-[:COVERS]->(t:Technology) "
+        "RETURN f.name AS portfolio, f.count AS patents, t.name AS technology, "
+        "CASE WHEN f.derived THEN 'from loaded patents' ELSE 'stated by the holder' END AS counted, "
+        "f.as_of AS as_of, p ORDER BY coalesce(f.count, -1) DESC, portfolio",
+        (ENTITY,),
+    ),
+    SavedQuery(
+        "Belt and Road licensees of a holder's patents in a technology",
+        "Companies in Belt and Road member countries licensed under the holder's portfolio in the technology "
+        "(or in the broader class it is a type of), with the licence's year and confidence.",
+        "MATCH (h {id: $id})-[:HOLDS]->(f:Portfolio)-[:COVERS]->(t:Technology) "
+        "WHERE t.id = $tech OR EXISTS { MATCH (:Technology {id: $tech})-[:TYPE_OF]->(t) } "
+        "MATCH p = (c:Company)-[l:LICENSED_UNDER]->(f), "
+        "(c)-[:HEADQUARTERED_IN]->(k:Country)-[m:MEMBER_OF]->(:Initiative {id: 'bri'}) WHERE m.valid_to IS NULL "
+        "RETURN c.name AS licensee, k.name AS country, f.name AS portfolio, l.year AS year, "
+        "l.confidence AS confidence, p ORDER BY licensee, portfolio",
+        (ENTITY, Param("tech", "entity", "tech-5g", "a technology id, name or alias")),
+    ),
+    SavedQuery(
         "Controls that target an entity",
         "Export controls and rules that name the entity, with their effective dates.",
         "MATCH p = (c:ExportControl)-[:TARGETS]->(e {id: $id}) "
