@@ -221,8 +221,9 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
 
 
 def _importance(view: View) -> dict[str, int]:
-    """Each node's rank in the view, 0 the most important: the focus, then the most exposed and the most
-    connected. A dense picture labels its first :data:`LABEL_FIRST` nodes and the rest on zoom or hover.
+    """Each node's rank in the view, 0 the most important: the focus, then its patent portfolios (each
+    stands for thousands of patents and carries the count in its label), then the most exposed and the
+    most connected. A dense picture labels its first :data:`LABEL_FIRST` nodes and the rest on zoom or hover.
 
     >>> v = View("t", [{"id": "a"}, {"id": "b"}, {"id": "c", "heat": 90}],
     ...          [{"id": "e", "from": "a", "to": "b", "type": "OWNS"}], "2026-01-01", focus="b")
@@ -235,7 +236,13 @@ def _importance(view: View) -> dict[str, int]:
             degree[end] = degree.get(end, 0) + 1
     order = sorted(
         view.nodes,
-        key=lambda n: (n["id"] != view.focus, -(n.get("heat") or 0), -degree.get(n["id"], 0), str(n.get("name", ""))),
+        key=lambda n: (
+            n["id"] != view.focus,
+            n.get("label") != "Portfolio",
+            -(n.get("heat") or 0),
+            -degree.get(n["id"], 0),
+            str(n.get("name", "")),
+        ),
     )
     return {n["id"]: i for i, n in enumerate(order)}
 

@@ -224,7 +224,7 @@ def seed_view(
     undated: bool = False,
 ) -> View:
     """The seed story, as of a date: Huawei's lists and controls, its licensees with their countries and
-    those countries' Belt and Road membership, the foundries that make its chips, and the chokepoint
+    those countries' Belt and Road membership, the patent portfolios its licences reach, the foundries that make its chips, and the chokepoint
     inputs those need with their largest providers.
 
     ``g`` is the projection on ``as_of`` when the caller has it (the app caches one);
@@ -250,6 +250,13 @@ def seed_view(
                 c for _, c, d2 in g.out_edges(licensee, data=True) if d2["type"] == "HEADQUARTERED_IN"
             }
     keep |= licensee_countries
+    # Its patents, counted: the portfolios that a licence reaches (one node per technology, never a patent).
+    portfolios = {
+        b
+        for _, b, d in g.out_edges(focus, data=True)
+        if d["type"] == "HOLDS" and any(d2["type"] == "LICENSED_UNDER" for *_, d2 in g.in_edges(b, data=True))
+    }
+    keep |= portfolios
     if any(b == BRI for c in licensee_countries for _, b, d in g.out_edges(c, data=True) if d["type"] == "MEMBER_OF"):
         keep.add(BRI)
     # Group members that do something in the story (make, license, supply, own) are drawn; the many
@@ -269,15 +276,16 @@ def seed_view(
         keep.add(d["input"])
         if d["top_provider"]:
             keep.add(d["top_provider"][0])
-    sub = store.subgraph(keep, (*SEED_TYPES, "MANUFACTURES_FOR", "OWNS"), as_of, undated)
+    sub = store.subgraph(keep, (*SEED_TYPES, "MANUFACTURES_FOR", "OWNS", "HOLDS"), as_of, undated)
     if not undated:
         tied = {x for e in sub.edges.values() for x in (e["_start"], e["_end"])} | {focus}
         sub.nodes = {k: v for k, v in sub.nodes.items() if k in tied}
         keep &= tied
     countries = sum(1 for n in keep if g.nodes[n].get("label") == "Country")
     caption = (
-        f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership; "
-        f"its lists and controls; the foundries that make its chips and the {SEED_INPUTS} most controlled "
+        f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership"
+        + (f", and the {len(portfolios)} patent portfolios its licences reach; " if portfolios else "; ")
+        + f"its lists and controls; the foundries that make its chips and the {SEED_INPUTS} most controlled "
         f"chokepoint inputs they need, with their largest providers ({len(keep)} entities, {countries} countries)"
         + (
             f"; {affiliates_left_out} more affiliates in its group are only listed, not drawn (expand Huawei)"

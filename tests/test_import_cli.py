@@ -142,19 +142,19 @@ BAD_INPUTS = [
     (
         "nodes.jsonl",
         5,
-        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 100000000000000000000, "sources": ["src-fr-2019-10616"]}',
+        '{"id": "pf", "label": "Portfolio", "name": "Portfolio", "count": 100000000000000000000, "sources": ["src-fr-2019-10616"]}',
         "count: 100000000000000000000 is outside the range of a 64-bit integer, -9223372036854775808 to 9223372036854775807",
     ),
     (
         "nodes.jsonl",
         5,
-        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 1e20, "sources": ["src-fr-2019-10616"]}',
+        '{"id": "pf", "label": "Portfolio", "name": "Portfolio", "count": 1e20, "sources": ["src-fr-2019-10616"]}',
         "count: 100000000000000000000 is outside the range of a 64-bit integer",
     ),
     (
         "nodes.jsonl",
         5,
-        '{"id": "pf", "label": "Patent", "name": "Portfolio", "count": 1'
+        '{"id": "pf", "label": "Portfolio", "name": "Portfolio", "count": 1'
         + "0" * 5000
         + ', "sources": ["src-fr-2019-10616"]}',
         "Exceeds the limit (4300 digits)",

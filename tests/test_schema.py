@@ -17,6 +17,7 @@ def test_required_names_are_declared() -> None:
         "Person",
         "Country",
         "Patent",
+        "Portfolio",
         "Technology",
         "Product",
         "ExportControl",
@@ -34,6 +35,7 @@ def test_required_names_are_declared() -> None:
         "HOLDS",
         "COVERS",
         "LICENSES_TO",
+        "LICENSED_UNDER",
         "SUPPLIES",
         "MANUFACTURES_FOR",
         "LISTED_ON",
@@ -126,3 +128,12 @@ def test_inconsistent_schema_is_rejected() -> None:
     }
     with pytest.raises(SchemaError, match="unknown label Ghost"):
         parse_schema(raw)
+
+
+def test_single_patents_are_detail_records_that_projections_leave_out() -> None:
+    s = load_schema()
+    assert s.detail_labels == ("Patent",)
+    assert "Portfolio" in s.shown_labels and "Patent" not in s.shown_labels
+    assert s.shown_ends("HOLDS") == (("Company", "Person"), ("Portfolio",))
+    assert s.shown_ends("COVERS") == (("Portfolio",), ("Technology",))
+    assert s.shown_ends("OWNS") is None  # joins no detail label: read as it is
