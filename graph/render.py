@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -125,6 +126,10 @@ def layout_boxes(nodes: Sequence[Mapping[str, Any]], focus: str | None) -> dict[
     return node_boxes(nodes, focus) if len(nodes) <= LABELLED_UP_TO else None
 
 
+HEAT_RING_PX = 3
+HEAT_HALO_PX = 14
+
+
 def heat_colour(score: float | None) -> str | None:
     """The heat-scale colour of an exposure score (0-100), or None for no exposure."""
     if not score:
@@ -175,8 +180,11 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
         }
         heat = heat_colour(n.get("heat"))
         if heat:
+            # A halo round the shape and a thin ring: the fill keeps the colour of the node's label (a
+            # 6 px border filled a small star or triangle, and the kind of node could not be read).
             item["color"]["border"] = heat
-            item["borderWidth"] = 6
+            item["borderWidth"] = HEAT_RING_PX
+            item["shadow"] = {"enabled": True, "color": heat, "size": HEAT_HALO_PX, "x": 0, "y": 0}
         nodes.append(item)
     show_labels = len(view.edges) <= EDGE_LABELS_UP_TO
     edges = [
@@ -195,13 +203,16 @@ def vis_data(view: View, schema: Schema | None = None, big_fonts: bool = False) 
         }
         for e in view.edges
     ]
+    if show_labels:
+        _bend_overlapping(edges, view.positions)
     options = {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
         "edges": {
             "smooth": False,
             "color": {"color": "#8A94A6", "highlight": "#1B2631"},
-            "font": {"size": EDGE_FONT if big_fonts else 10, "face": FONT, "align": "middle", "strokeWidth": 3},
+            # Above its line: node labels sit below their nodes, so a label on a line that meets a node stays clear.
+            "font": {"size": EDGE_FONT if big_fonts else 10, "face": FONT, "align": "top", "strokeWidth": 3},
             "width": 1.5,
         },
         # A label smaller than MIN_LABEL_PX on screen is not drawn (it shows on zoom, and in the tooltip).
@@ -274,6 +285,55 @@ def caption(node: Mapping[str, Any], width: int = 22) -> str:
         if latin and len(latin[0]) < len(name):
             name = latin[0]
     return name if len(name) <= width else name[: width - 1] + "…"
+
+
+BEND = 0.22  # roundness of a bent edge: enough to part two labels at a briefing's font
+
+
+def _bend_overlapping(edges: list[dict[str, Any]], positions: Mapping[str, Sequence[float]]) -> None:
+    """Bend the edges whose labels would fall on another's: the second and later edges between one pair
+    of nodes (each further out, alternately to either side), and an edge that runs through a third node
+    (HiSilicon → ASML drawn across the foundry between them), so that every label sits on its own line.
+
+    >>> es = [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}, {"from": "a", "to": "c"}]
+    >>> _bend_overlapping(es, {"a": (0, 0), "b": (100, 0), "c": (200, 0)})
+    >>> [e.get("smooth", {}).get("roundness") for e in es]
+    [None, 0.22, 0.22]
+    """
+    seen: dict[frozenset[str], int] = {}
+    for e in edges:
+        pair = frozenset((e["from"], e["to"]))
+        k = seen.get(pair, 0)
+        seen[pair] = k + 1
+        if k:
+            # curvedCW follows the edge's direction, so a reversed edge bends to the other side by itself.
+            kind = "curvedCW" if k % 2 else "curvedCCW"
+            e["smooth"] = {"enabled": True, "type": kind, "roundness": round(BEND * ((k + 1) // 2), 3)}
+        elif _through_another(e, positions):
+            e["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": BEND}
+
+
+def _through_another(edge: Mapping[str, Any], positions: Mapping[str, Sequence[float]]) -> bool:
+    """Whether a node other than its ends lies on the straight line of ``edge``, inside its middle."""
+    if edge["from"] not in positions or edge["to"] not in positions:
+        return False
+    (ax, ay), (bx, by) = positions[edge["from"]][:2], positions[edge["to"]][:2]
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    if length2 == 0:
+        return False
+    for node, xy in positions.items():
+        if node in (edge["from"], edge["to"]):
+            continue
+        t = ((xy[0] - ax) * dx + (xy[1] - ay) * dy) / length2
+        if 0.15 < t < 0.85:
+            off = abs((xy[0] - ax) * dy - (xy[1] - ay) * dx) / math.sqrt(length2)
+            if off < NEAR_LINE:
+                return True
+    return False
+
+
+NEAR_LINE = 24.0  # layout units (pixels at zoom 1): a node this close to an edge's line would sit on its label
 
 
 def _dashed(edge: Mapping[str, Any]) -> bool:

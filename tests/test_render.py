@@ -13,7 +13,8 @@ from graph.briefing import Storyboard
 from graph.errors import GraphError
 from graph.export import export
 from graph.layout import layout
-from graph.render import LABELLED_UP_TO, View, caption, to_html, vis_data
+from graph.render import HEAT_RING_PX, LABELLED_UP_TO, View, caption, heat_colour, to_html, vis_data
+from graph.schema import load_schema
 from tests.conftest import need
 from tests.test_import_cli import MINI, run, target
 
@@ -190,3 +191,12 @@ def test_png_and_pdf_exports(tmp_path: Path) -> None:
         assert f"Federal Register, Rule number {i}, 2020-08-20" in text and f"view {i} of 3" in text
     single = PdfReader(export(board[1], tmp_path / "one.pdf"))
     assert single.metadata.title == "SMIC to ASML"
+
+
+def test_the_exposure_ring_leaves_the_kind_of_node_readable() -> None:
+    view = View("t", [{"id": "x", "label": "ExportControl", "name": "X", "heat": 90}], [], "2026-01-01")
+    [node] = vis_data(view)["nodes"]
+    kind = load_schema().style("ExportControl")["color"]
+    assert node["color"]["background"] == kind  # the fill says what it is
+    assert node["color"]["border"] == heat_colour(90) and node["borderWidth"] == HEAT_RING_PX < node["size"] / 4
+    assert node["shadow"] == {"enabled": True, "color": heat_colour(90), "size": 14, "x": 0, "y": 0}

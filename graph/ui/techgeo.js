@@ -125,7 +125,9 @@ function techgeoMount(root, views, opts) {
     }
     if (v.heat) {
       text("strong", "Exposure score", legend);
-      v.heat.forEach(function (h) { swatch(legend, h.range, {border: "4px solid " + h.color, boxSizing: "border-box"}); });
+      v.heat.forEach(function (h) {
+        swatch(legend, h.range, {border: "3px solid " + h.color, boxShadow: "0 0 6px 2px " + h.color, boxSizing: "border-box"});
+      });
     }
     const foot = part("footer"); foot.replaceChildren();
     text("strong", "As of " + v.as_of + (views.length > 1 ? "  ·  view " + (current + 1) + " of " + views.length : ""), foot);
