@@ -57,8 +57,8 @@ def load(ctx: Context) -> None:
     files = ctx.glob(FOLDER, ("ipg*.xml", "ipg*.zip"))
     if not files:
         raise SourceMissing(
-            f"{SOURCE.id}: no ipg*.xml in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)}; download a weekly "
-            f"file from {SOURCE.url}"
+            f"{SOURCE.id}: no ipg*.xml in {', '.join(str(d / FOLDER) for d in ctx.raw_dirs)}; download it from "
+            f"{SOURCE.url} (a weekly ipgYYMMDD.zip) into data/raw/{FOLDER}/"
         )
     table = cpc_table(ctx)
     assignees: dict[str, str] = {}

@@ -156,9 +156,13 @@ def poison_neo4j_edges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def dump(store: GraphStore) -> tuple[list[tuple], list[tuple]]:
-    """Everything in a store, in a stable order, to compare before and after."""
+    """Everything in a store, in a stable order, to compare before and after (single patents too, which
+    projections leave out)."""
     g = store.projection()
-    nodes = sorted((n, d["label"], d["name"]) for n, d in g.nodes(data=True))
+    nodes = [(n, d["label"], d["name"]) for n, d in g.nodes(data=True)]
+    for label in store.schema.detail_labels:
+        nodes += [(i, label, name) for i, name in store.read("MATCH (n:" + label + ") RETURN n.id, n.name")]
+    nodes.sort()
     edges = sorted(
         (a, b, k, tuple(sorted((p, str(v)) for p, v in d.items()))) for a, b, k, d in g.edges(keys=True, data=True)
     )
