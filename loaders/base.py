@@ -14,11 +14,13 @@ A loader module has:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graph.errors import LoaderError, SourceMissing
 from graph.model import EdgeRecord, NodeRecord, make_id
@@ -179,3 +181,19 @@ def fetched_at(path: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return entry.get("fetched_at") if isinstance(entry, dict) else None
+
+
+def open_text(ctx: Context, path: Path, member: str, expected: str) -> IO[str]:
+    """A UTF-8 text stream of ``path``, or of the one ``member`` file (``.csv``, ``.tsv``) inside it when
+    it is a zip archive, as publishers ship their bulk files; ``expected`` names the archive in errors."""
+    if not path.name.endswith(".zip"):
+        return path.open(encoding="utf-8-sig", newline="")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ctx.fail(f"not a zip archive ({exc}); expected {expected}") from exc
+    names = [n for n in archive.namelist() if n.lower().endswith(member)]
+    if len(names) != 1:
+        kind = member.lstrip(".").upper()
+        raise ctx.fail(f"the archive holds {len(names)} {kind} files, expected one: {archive.namelist()[:5]}")
+    return io.TextIOWrapper(archive.open(names[0]), encoding="utf-8-sig", newline="")

@@ -42,16 +42,14 @@ stub node named by its LEI, said in a warning.
 from __future__ import annotations
 
 import csv
-import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graph.errors import SourceMissing
-from loaders.base import Context, SourceInfo
+from loaders.base import Context, SourceInfo, open_text
 from loaders.common import clean_name, country_code
 
 FOLDER = "gleif-lei-level2"
@@ -164,17 +162,7 @@ def _files(ctx: Context) -> list[Path]:
 
 def _csv_rows(ctx: Context, path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line, cells) of a golden-copy CSV, plain or as the one CSV inside GLEIF's zip."""
-    if path.name.endswith(".zip"):
-        try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
-            raise ctx.fail(f"not a zip archive ({exc}); expected GLEIF's golden-copy .csv.zip") from exc
-        names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-        if len(names) != 1:
-            raise ctx.fail(f"the archive holds {len(names)} CSV files, expected one: {archive.namelist()[:5]}")
-        stream = io.TextIOWrapper(archive.open(names[0]), encoding="utf-8-sig", newline="")
-    else:
-        stream = path.open(encoding="utf-8-sig", newline="")
+    stream = open_text(ctx, path, ".csv", "GLEIF's golden-copy .csv.zip")
     with stream:
         reader = csv.reader(stream)
         try:

@@ -30,15 +30,13 @@ a bad date is left blank and warned about. Abstracts are not read.
 from __future__ import annotations
 
 import csv
-import io
 import sys
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from graph.errors import SourceMissing
-from loaders.base import Context, SourceInfo, iso_date
+from loaders.base import Context, SourceInfo, iso_date, open_text
 from loaders.common import clean_name, country_code
 from loaders.patent_common import cpc_table, number_of, patent_node_id
 
@@ -200,17 +198,7 @@ def _rows(ctx: Context, path: Path | None, table: str) -> Iterator[dict[str, str
     if path is None:
         return
     ctx.at(path, 1)
-    if path.name.endswith(".zip"):
-        try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile as exc:
-            raise ctx.fail(f"not a zip archive ({exc}); expected PatentsView's {table}.tsv.zip") from exc
-        names = [n for n in archive.namelist() if n.lower().endswith(".tsv")]
-        if len(names) != 1:
-            raise ctx.fail(f"the archive holds {len(names)} TSV files, expected one: {archive.namelist()[:5]}")
-        stream = io.TextIOWrapper(archive.open(names[0]), encoding="utf-8-sig", newline="")
-    else:
-        stream = path.open(encoding="utf-8-sig", newline="")
+    stream = open_text(ctx, path, ".tsv", f"PatentsView's {table}.tsv.zip")
     n = 0
     with stream:
         reader = csv.reader(stream, delimiter="\t", quotechar='"')
