@@ -3,6 +3,8 @@ with a message naming file and line, and the store is left exactly as it was."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -28,6 +30,17 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         timeout=300,
         env={**os.environ, **(env or {})},
     )
+
+
+def run_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m graph ARGS`` in this process (``graph.cli.main``, the same code the command runs), for
+    the many cases where starting a Python per run would cost more than the check itself."""
+    from graph.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["graph", *args], code, out.getvalue(), err.getvalue())
 
 
 def target(store: GraphStore) -> list[str]:
@@ -206,13 +219,13 @@ BAD_INPUTS = [
 def test_bad_input_is_refused_and_store_unchanged(
     store: GraphStore, tmp_path: Path, file: str, line: int, content: str, message: str
 ) -> None:
-    assert run("import", str(MINI), *target(store)).returncode == 0
+    assert run_here("import", str(MINI), *target(store)).returncode == 0
     before = dump(store)
     d = copy_fixture(tmp_path, file, line, content)
     # The rest of the import is valid and new: it must not be written either.
     with open(d / "nodes.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"id": "newco", "label": "Company", "name": "New Co", "sources": ["src-fr-2019-10616"]}\n')
-    res = run("import", str(d), *target(store))
+    res = run_here("import", str(d), *target(store))
     assert res.returncode == 1
     last = res.stderr.strip().splitlines()[-1]
     assert f"{file}:{line}" in res.stderr and message in res.stderr, res.stderr
