@@ -9,6 +9,7 @@ embedded file and on Neo4j.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from graph.store.base import GraphStore, QueryResult, Subgraph
 
 SEED_ENTITY = "huawei"
 SEED_INPUTS = 4  # chokepoint inputs shown in the seed story
+SEED_PORTFOLIOS = 1  # Huawei's patent portfolios in the seed story: the one most of its licences reach
 # Relationship types that place or list a company without saying what it does in the seed story.
 _PASSIVE = frozenset({"SUBSIDIARY_OF", "LISTED_ON", "HEADQUARTERED_IN", "TARGETS", "LINKED_TO"})
 BRI = "bri"
@@ -250,12 +252,16 @@ def seed_view(
                 c for _, c, d2 in g.out_edges(licensee, data=True) if d2["type"] == "HEADQUARTERED_IN"
             }
     keep |= licensee_countries
-    # Its patents, counted: the portfolios that a licence reaches (one node per technology, never a patent).
-    portfolios = {
+    # Its patents, counted: the portfolios that most of its licences reach (one node per technology, never a
+    # patent); more would shrink the wall picture's labels below readable.
+    reach = Counter(
         b
         for _, b, d in g.out_edges(focus, data=True)
-        if d["type"] == "HOLDS" and any(d2["type"] == "LICENSED_UNDER" for *_, d2 in g.in_edges(b, data=True))
-    }
+        if d["type"] == "HOLDS"
+        for *_, d2 in g.in_edges(b, data=True)
+        if d2["type"] == "LICENSED_UNDER"
+    )
+    portfolios = {b for b, _ in sorted(reach.items(), key=lambda bn: (-bn[1], bn[0]))[:SEED_PORTFOLIOS]}
     keep |= portfolios
     if any(b == BRI for c in licensee_countries for _, b, d in g.out_edges(c, data=True) if d["type"] == "MEMBER_OF"):
         keep.add(BRI)
@@ -284,7 +290,7 @@ def seed_view(
     countries = sum(1 for n in keep if g.nodes[n].get("label") == "Country")
     caption = (
         f"Huawei's licensees and their {len(licensee_countries)} countries, with Belt and Road membership"
-        + (f", and the {len(portfolios)} patent portfolios its licences reach; " if portfolios else "; ")
+        + (", and the patent portfolio most of its licences reach; " if portfolios else "; ")
         + f"its lists and controls; the foundries that make its chips and the {SEED_INPUTS} most controlled "
         f"chokepoint inputs they need, with their largest providers ({len(keep)} entities, {countries} countries)"
         + (
