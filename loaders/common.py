@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -110,6 +110,7 @@ def _table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=8192)
 def country_code(text: str | None) -> str | None:
     """The ISO 3166-1 alpha-3 code of a country as a list writes it (name, ISO2 or ISO3), or None."""
     if not text or not text.strip():

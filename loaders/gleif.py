@@ -45,6 +45,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -120,9 +121,20 @@ class Read:
     exceptions: list[Record] = field(default_factory=list)
 
 
+_LEI = re.compile(r"[0-9A-Z]{18}[0-9]{2}")
+_OTHER_NAME = re.compile(r"Entity\.(Transliterated)?OtherEntityNames\.\w+\.\d+")
+
+
+@cache
+def _other_name_column(column: str) -> bool:
+    """Whether a golden-copy column holds one of the entity's other names (a few hundred columns, met
+    millions of times: decided once each)."""
+    return _OTHER_NAME.fullmatch(column) is not None
+
+
 def lei_ok(lei: str) -> bool:
     """True when an LEI has 20 characters and its ISO 7064 MOD 97-10 check digits hold (ISO 17442)."""
-    if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", lei):
+    if not _LEI.fullmatch(lei):
         return False
     return int("".join(str(int(c, 36)) for c in lei)) % 97 == 1
 
@@ -205,7 +217,7 @@ def _read_csv(ctx: Context, path: Path, read: Read) -> None:
         if len(cells) != len(header):
             ctx.skip(f"{len(cells)} cells, the header has {len(header)}")
             continue
-        row = {h: c.strip() for h, c in zip(header, cells) if c.strip()}
+        row = {h: v for h, c in zip(header, cells) if (v := c.strip())}
         if kind == "lei":
             _lei_row(ctx, path, line, row, read)
         elif kind == "rr":
@@ -242,7 +254,7 @@ def _lei_row(ctx: Context, path: Path, line: int, row: dict[str, str], read: Rea
     if not lei_ok(lei):
         ctx.skip(f"LEI {lei!r} fails its ISO 17442 check digits")
         return
-    others = [row[k] for k in sorted(row) if re.fullmatch(r"Entity\.(Transliterated)?OtherEntityNames\.\w+\.\d+", k)]
+    others = [row[k] for k in sorted(row) if _other_name_column(k)]
     read.entities[lei] = Record(
         "lei",
         {
