@@ -17,8 +17,9 @@ and validation):
   a type of (``TYPE_OF``: a 5G licence reaches the wireless-networks
   portfolio), among the counted portfolios and among those the licensor
   states itself: "OPPO is licensed under Huawei's 4G/5G SEP portfolio" and
-  "under Huawei: 41,000 US patents in wireless communication networks". A cross-licence links both ways. Each is dated and cited as
-  its licence, so as-of views keep it truthful.
+  "under Huawei: 41,000 US patents in wireless communication networks". A
+  cross-licence links both ways. Each is dated and cited as its licence, so
+  as-of views keep it truthful.
 
 :func:`grants` pages through a holder's patents in the store, for Explore's
 drill-down; :func:`holdings` reads a holder's portfolios from a projection.
@@ -65,14 +66,16 @@ def portfolios(
     patents = {n.id: n.props for n in nodes if n.label == "Patent"}
     report = PortfolioReport(patents=len(patents))
     held: dict[str, list[str]] = {}
-    for e in edges:
-        if e.type == "HOLDS" and e.end in patents and e.start in by_id:
-            held.setdefault(e.start, []).append(e.end)
     covers: dict[str, list[EdgeRecord]] = {}
-    for e in edges:
+    known: set[str] = set()  # every party some fact other than holding a patent names
+    for e in edges:  # one pass: a scale build has millions
+        if e.type == "HOLDS" and e.end in patents:
+            if e.start in by_id:
+                held.setdefault(e.start, []).append(e.end)
+            continue
         if e.type == "COVERS" and e.start in patents:
             covers.setdefault(e.start, []).append(e)
-    known = {x for e in edges if not (e.type == "HOLDS" and e.end in patents) for x in (e.start, e.end)}
+        known.update((e.start, e.end))
     new_nodes: list[NodeRecord] = []
     new_edges: list[EdgeRecord] = []
     for holder in sorted(held):
@@ -211,12 +214,17 @@ class Holding:
     sources: list[str]
 
 
-def holdings(g: nx.MultiDiGraph, holder: str, nodes: Mapping[str, Mapping[str, Any]]) -> list[Holding]:
-    """The holder's portfolios in a projection: its whole loaded portfolio first, then by count."""
+def holdings(g: nx.MultiDiGraph, holder: str, store: GraphStore) -> list[Holding]:
+    """The holder's portfolios in a projection, each read from the store: its whole loaded portfolio
+    first, then by count."""
+    ids = [
+        pid
+        for _, pid, data in (g.out_edges(holder, data=True) if holder in g else [])
+        if data.get("type") == "HOLDS" and g.nodes[pid].get("label") == "Portfolio"
+    ]
+    nodes = store.nodes(ids)
     out = []
-    for _, pid, data in g.out_edges(holder, data=True) if holder in g else []:
-        if data.get("type") != "HOLDS" or g.nodes[pid].get("label") != "Portfolio":
-            continue
+    for pid in ids:
         p = nodes.get(pid) or {}
         tech = p.get("technology")
         years = []
@@ -248,8 +256,16 @@ class Grants:
     rows: list[dict[str, Any]]
 
 
-def grants(store: GraphStore, holder: str, technology: str | None = None, offset: int = 0, limit: int = 50) -> Grants:
-    """The holder's patents (in one technology, or all), newest grant first, ``limit`` from ``offset``."""
+def grants(
+    store: GraphStore,
+    holder: str,
+    technology: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    total: int | None = None,
+) -> Grants:
+    """The holder's patents (in one technology, or all), newest grant first, ``limit`` from ``offset``;
+    ``total``, when the caller has counted them already (:func:`grant_count`), is not counted again."""
     label = store.labels_of([holder]).get(holder)
     if label is None:
         return Grants(0, [])
@@ -259,14 +275,20 @@ def grants(store: GraphStore, holder: str, technology: str | None = None, offset
     if technology:
         match += "-[:COVERS]->(t:Technology {id: $tech})"
         params["tech"] = technology
-    total = store.read(match + " RETURN count(DISTINCT p)", params)[0][0]
+    if total is None:
+        total = int(store.read(match + " RETURN count(DISTINCT p)", params)[0][0])
     rows = store.read(
         match + " RETURN DISTINCT p.number, p.title, p.granted, p.filed, p.cpc, p.ipc, p.sources"
         " ORDER BY p.granted DESC, p.number SKIP $offset LIMIT $limit",
         {**params, "offset": max(0, int(offset)), "limit": max(1, int(limit))},
     )
     keys = ("number", "title", "granted", "filed", "cpc", "ipc", "sources")
-    return Grants(int(total), [dict(zip(keys, r)) for r in rows])
+    return Grants(total, [dict(zip(keys, r)) for r in rows])
+
+
+def grant_count(store: GraphStore, holder: str, technology: str | None = None) -> int:
+    """How many patents the holder has (in one technology, or all): what a drill-down pages through."""
+    return grants(store, holder, technology, 0, 1).total
 
 
 def year_text(by_year: list[tuple[int, int]], as_of: dt.date | None = None) -> str:

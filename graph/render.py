@@ -288,6 +288,7 @@ def caption(node: Mapping[str, Any], width: int = 22) -> str:
 
 
 BEND = 0.22  # roundness of a bent edge: enough to part two labels at a briefing's font
+NEAR_LINE = 24.0  # layout units (pixels at zoom 1): a node this close to an edge's line would sit on its label
 
 
 def _bend_overlapping(edges: list[dict[str, Any]], positions: Mapping[str, Sequence[float]]) -> None:
@@ -331,9 +332,6 @@ def _through_another(edge: Mapping[str, Any], positions: Mapping[str, Sequence[f
             if off < NEAR_LINE:
                 return True
     return False
-
-
-NEAR_LINE = 24.0  # layout units (pixels at zoom 1): a node this close to an edge's line would sit on its label
 
 
 def _dashed(edge: Mapping[str, Any]) -> bool:

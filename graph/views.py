@@ -226,7 +226,8 @@ def seed_view(
     undated: bool = False,
 ) -> View:
     """The seed story, as of a date: Huawei's lists and controls, its licensees with their countries and
-    those countries' Belt and Road membership, the patent portfolios its licences reach, the foundries that make its chips, and the chokepoint
+    those countries' Belt and Road membership, the patent portfolio most of its licences reach, the
+    foundries that make its chips, and the chokepoint
     inputs those need with their largest providers.
 
     ``g`` is the projection on ``as_of`` when the caller has it (the app caches one);

@@ -26,15 +26,13 @@ a grant without a title is loaded and warned about.
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from graph.errors import SourceMissing
-from loaders.base import Context, SourceInfo, iso_date
+from loaders.base import Context, SourceInfo, iso_date, open_text
 from loaders.common import clean_name, country_code
 from loaders.patent_common import CpcTable, cpc_table, number_of, patent_node_id, symbol
 
@@ -84,17 +82,8 @@ def _documents(ctx: Context, path: Path) -> Iterator[tuple[int, str]]:
     """(line of its declaration, text) of each XML document in a weekly file, plain or zipped."""
     ctx.at(path, 1)
     try:
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                names = [n for n in archive.namelist() if n.lower().endswith(".xml")]
-                if len(names) != 1:
-                    raise ctx.fail(f"the archive holds {len(names)} XML files, expected one weekly file")
-                raw = archive.read(names[0])
-        else:
-            raw = path.read_bytes()
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
-    except zipfile.BadZipFile as exc:
-        raise ctx.fail(f"not a zip archive ({exc}); expected the USPTO's weekly ipgYYMMDD.zip") from exc
+        with open_text(ctx, path, ".xml", "the USPTO's weekly ipgYYMMDD.zip") as stream:
+            text = stream.read()
     except UnicodeDecodeError as exc:
         raise ctx.fail(f"not UTF-8 text ({exc}); the USPTO publishes grant XML as UTF-8") from exc
     starts = [m.start() for m in DECLARATION.finditer(text)]

@@ -210,8 +210,7 @@ def test_portfolios_count_by_technology_and_year(built: tuple[EmbeddedStore, pat
     store, plan = built
     g = store.projection()
     assert not [n for n, d in g.nodes(data=True) if d["label"] == "Patent"]  # single patents are detail
-    nodes = store.nodes(v for _, v in g.out_edges("huawei"))
-    mine = {h.technology: h for h in holdings(g, "huawei", nodes) if h.derived}
+    mine = {h.technology: h for h in holdings(g, "huawei", store) if h.derived}
     total = plan.huawei[patentsview_fixture.HUAWEI[0][0]]
     assert mine[None].count == total and sum(c for _, c in mine[None].by_year) == total
     assert mine[None].name == f"Huawei: {total:,} US patents"
@@ -225,7 +224,7 @@ def test_portfolios_count_by_technology_and_year(built: tuple[EmbeddedStore, pat
     assert grants(store, "huawei").total == total
     # A holder no other source names, with fewer than 100 patents, has its whole portfolio only.
     small = [h for h, d in g.nodes(data=True) if str(d.get("name", "")).startswith("Example Devices 0001")]
-    assert [h.technology for h in holdings(g, small[0], store.nodes(v for _, v in g.out_edges(small[0])))] == [None]
+    assert [h.technology for h in holdings(g, small[0], store)] == [None]
 
 
 def test_licences_reach_the_licensors_portfolios(built: tuple[EmbeddedStore, patentsview_fixture.Plan]) -> None:

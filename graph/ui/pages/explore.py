@@ -11,7 +11,7 @@ import streamlit as st
 from graph import views as gv
 from graph.analytics.explain import explain
 from graph.errors import GraphError
-from graph.patents import grants, holdings, year_text
+from graph.patents import grant_count, grants, holdings, year_text
 from graph.ui.common import (
     citations,
     ctx,
@@ -219,7 +219,7 @@ def _patents(node_id: str, node: dict[str, Any], as_of: dt.date) -> None:
     if node.get("_label") == "Portfolio":
         holder = next((a for a, _, d in g.in_edges(node_id, data=True) if d.get("type") == "HOLDS"), node_id)
         technology = node.get("technology")
-    held = holdings(g, holder, STORE.nodes(v for _, v in g.out_edges(holder))) if holder in g else []
+    held = holdings(g, holder, STORE)
     if not held:
         return
     st.markdown("**Patents**")
@@ -256,10 +256,10 @@ def _patents(node_id: str, node: dict[str, Any], as_of: dt.date) -> None:
         format_func=lambda t: "every technology" if t is None else str(techs[t]),
         key=f"grants_tech_{holder}",
     )
-    total = grants(STORE, holder, pick, 0, 1).total
+    total = grant_count(STORE, holder, pick)
     pages = max(1, -(-total // GRANTS_PAGE))
     page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key=f"grants_page_{holder}_{pick}")
-    shown = grants(STORE, holder, pick, (int(page) - 1) * GRANTS_PAGE, GRANTS_PAGE)
+    shown = grants(STORE, holder, pick, (int(page) - 1) * GRANTS_PAGE, GRANTS_PAGE, total=total)
     first = (int(page) - 1) * GRANTS_PAGE
     st.caption(f"patents {first + 1:,}–{first + len(shown.rows):,} of {shown.total:,}, newest grant first")
     st.dataframe(
