@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -21,8 +22,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from graph.bulk import Part, absorb, check, repoint
 from graph.errors import SourceMissing
-from graph.model import Batch, EdgeRecord, NodeRecord, edge_id, validate
+from graph.model import Batch, EdgeRecord, NodeRecord, edge_id
 from graph.patents import portfolios
 from graph.resolve import load_judgements, resolve
 from graph.settings import Settings
@@ -34,9 +36,17 @@ LIST_PROPS = ("sources", "aliases", "roles", "xrefs", "cpc", "eccn")
 
 
 def run_loaders(
-    raw_dirs: Sequence[Path], loaders: Sequence[ModuleType] = LOADERS, progress: Callable[[str], None] = lambda m: None
+    raw_dirs: Sequence[Path],
+    loaders: Sequence[ModuleType] = LOADERS,
+    progress: Callable[[str], None] = lambda m: None,
+    bulk: list[Part] | None = None,
 ) -> tuple[list[NodeRecord], list[EdgeRecord], list[LoadReport]]:
-    """Run each loader; return all records and each loader's report."""
+    """Run each loader; return all records and each loader's report.
+
+    A bulk loader's rows (:mod:`graph.bulk`) are appended to ``bulk`` as one
+    :class:`~graph.bulk.Part`, placed after the records loaded before it;
+    without a ``bulk`` list they become records too.
+    """
     nodes: list[NodeRecord] = []
     edges: list[EdgeRecord] = []
     reports = []
@@ -51,10 +61,16 @@ def run_loaders(
             reports.append(ctx.report)
             progress(f"  {module.SOURCE.id}: skipped, files absent: {exc}")
             continue
+        if bulk is None:
+            ctx.materialise()
         if module.SOURCE.cites_itself:
             nodes.append(NodeRecord("Source", module.SOURCE.as_props(), (module.SOURCE.id, 0)))
+        part = ctx.finish()
         nodes += ctx.nodes
         edges += ctx.edges
+        if part is not None and bulk is not None:
+            part.after, part.edges_after = len(nodes), len(edges)
+            bulk.append(part)
         reports.append(ctx.report)
         r = ctx.report
         r.seconds = round(time.perf_counter() - started, 3)
@@ -64,7 +80,12 @@ def run_loaders(
     return nodes, edges, reports
 
 
-def merge(nodes: list[NodeRecord], edges: list[EdgeRecord]) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+def merge(
+    nodes: list[NodeRecord],
+    edges: list[EdgeRecord],
+    aliases: dict[str, str] | None = None,
+    marks: list[int] | None = None,
+) -> tuple[list[NodeRecord], list[EdgeRecord]]:
     """Merge records that describe the same entity; earlier records take precedence.
 
     Two nodes are the same entity when they share an id, or when a later node
@@ -72,11 +93,19 @@ def merge(nodes: list[NodeRecord], edges: list[EdgeRecord]) -> tuple[list[NodeRe
     properties (sources, aliases, roles, xrefs) are unioned; for other
     properties the first non-null value wins. Edges are re-pointed to the
     surviving ids, and edges with the same id are merged the same way.
+    ``aliases``, when given, receives each merged-away id and the id it became;
+    each of ``marks``, positions in ``nodes``, becomes the matching position in
+    the result (where a bulk loader's rows rank: :class:`graph.bulk.Part`).
     """
     claimed: dict[str, str] = {}
-    alias_of: dict[str, str] = {}
+    alias_of: dict[str, str] = {} if aliases is None else aliases
     merged: dict[str, NodeRecord] = {}
-    for rec in nodes:
+    at: dict[int, list[int]] = {}
+    for k, m in enumerate(marks or []):
+        at.setdefault(m, []).append(k)
+    for i, rec in enumerate(nodes):
+        for k in at.get(i, ()):
+            marks[k] = len(merged)  # type: ignore[index]
         target = rec.id
         for x in rec.props.get("xrefs") or []:
             if x in claimed and claimed[x] != rec.id:
@@ -97,6 +126,9 @@ def merge(nodes: list[NodeRecord], edges: list[EdgeRecord]) -> tuple[list[NodeRe
             merged[f"{target}\x00{rec.label}"] = rec
         else:
             merged[target] = NodeRecord(rec.label, dict(rec.props, id=target), rec.origin)
+    for k, m in enumerate(marks or []):
+        if m >= len(nodes):
+            marks[k] = len(merged)  # type: ignore[index]
     out_edges: dict[str, EdgeRecord] = {}
     for e in edges:
         e = EdgeRecord(e.type, alias_of.get(e.start, e.start), alias_of.get(e.end, e.end), dict(e.props), e.origin)
@@ -128,34 +160,43 @@ def build(
     """Run the loaders, merge, validate and replace the store's contents atomically."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    peaks: dict[str, int] = {}  # the process's peak resident memory (MB) by the end of each phase
 
     def lap(phase: str, since: float) -> float:
         now = time.perf_counter()
         timings[phase] = round(now - since, 3)
+        peaks[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         return now
 
     progress("loading sources")
-    nodes, edges, reports = run_loaders(settings.raw_dirs, progress=progress)
+    parts: list[Part] = []
+    nodes, edges, reports = run_loaders(settings.raw_dirs, progress=progress, bulk=parts)
     t = lap("load", started)
-    nodes, edges = merge(nodes, edges)
+    absorb(nodes, edges, parts)  # bulk rows another record shares an id or xref with become records
+    aliases: dict[str, str] = {}
+    marks = [p.after for p in parts]
+    nodes, edges = merge(nodes, edges, aliases, marks)
+    for part, mark in zip(parts, marks, strict=True):
+        part.after = mark
+    repoint(parts, aliases)
     t = lap("merge", t)
     judgements = load_judgements(settings.resolutions_path)  # a malformed file stops the build before any write
-    before = len(nodes)
-    nodes, edges, resolution = resolve(nodes, edges, judgements, settings)
+    nodes, edges, resolution = resolve(nodes, edges, judgements, settings, bulk=parts)
     t = lap("resolve", t)
     progress(
         f"resolved {resolution.records} records into {resolution.entities} entities "
-        f"({before - len(nodes)} merged away, {len(resolution.review)} pairs to review, "
+        f"({resolution.records - resolution.entities} merged away, {len(resolution.review)} pairs to review, "
         f"{resolution.judgements_applied} judgements applied) in {resolution.seconds:.1f} s"
     )
-    nodes, edges, counted = portfolios(nodes, edges)
+    nodes, edges, counted = portfolios(nodes, edges, parts)
     t = lap("portfolios", t)
     progress(
         f"counted {counted.patents} patents of {counted.holders} holders into {counted.portfolios} portfolios; "
         f"{counted.licence_links} links from licences to portfolios"
     )
-    progress(f"validating {len(nodes)} nodes and {len(edges)} edges")
-    batch = validate(nodes, edges)  # a build replaces the store, so nothing in it counts
+    progress(f"validating {len(nodes) + sum(p.rows() for p in parts)} nodes and edges")
+    batch = check(nodes, edges, parts)  # a build replaces the store, so nothing in it counts
+    del nodes, edges, parts
     t = lap("validate", t)
     progress(f"writing to {store.describe()}")
     result = store.write(batch, replace=True)
@@ -166,6 +207,7 @@ def build(
         "seconds": round(time.perf_counter() - started, 2),
         "counts": batch.counts(),
         "timings": timings,
+        "peak_mb": peaks,
         "resolution": {k: v for k, v in resolution.as_dict().items() if k not in ("merges", "review")}
         | {"review_queue": len(resolution.review)},
         "patents": asdict(counted),

@@ -30,7 +30,7 @@ MIN_BYTES = 4 << 20
 _ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 
-class _Doubt(Exception):
+class Doubt(Exception):
     """The fast path cannot vouch for the input; the record path decides."""
 
 
@@ -40,7 +40,7 @@ def _union(specs: Iterable[Mapping[str, PropertySpec]]) -> dict[str, PropertySpe
     for props in specs:
         for name, spec in props.items():
             if name in out and out[name].type != spec.type:
-                raise _Doubt(f"property {name} has two types")
+                raise Doubt(f"property {name} has two types")
             out.setdefault(name, spec)
     return out
 
@@ -56,46 +56,46 @@ def _read(path: Path, columns: Mapping[str, PropertySpec], shape: Mapping[str, p
             parse_options=pj.ParseOptions(explicit_schema=pa.schema(fields), unexpected_field_behavior="error"),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise _Doubt(str(exc)) from exc
+        raise Doubt(str(exc)) from exc
 
 
-def _require(ok: bool | pa.Scalar) -> None:
+def require(ok: bool | pa.Scalar) -> None:
     if not (ok.as_py() if isinstance(ok, pa.Scalar) else ok):
-        raise _Doubt("a check failed")
+        raise Doubt("a check failed")
 
 
-def _check_group(table: pa.Table, specs: Mapping[str, PropertySpec], all_columns: Iterable[str]) -> pa.Table:
+def check_group(table: pa.Table, specs: Mapping[str, PropertySpec], all_columns: Iterable[str]) -> pa.Table:
     """Check one label's (or type's) rows; return them with dates parsed, in schema column order."""
     for name in all_columns:
         if name not in specs:
-            _require(table.column(name).null_count == table.num_rows)  # a property the label does not have
+            require(table.column(name).null_count == table.num_rows)  # a property the label does not have
     out: dict[str, pa.ChunkedArray] = {}
     for name, spec in specs.items():
         col = table.column(name)
         if spec.required:
-            _require(col.null_count == 0)
+            require(col.null_count == 0)
         valid = pc.drop_null(col)
         if spec.type == "string" and len(valid):
             if spec.required:
-                _require(pc.all(pc.invert(pc.match_substring_regex(valid, r"^\s*$"))))
+                require(pc.all(pc.invert(pc.match_substring_regex(valid, r"^\s*$"))))
             if spec.enum:
-                _require(pc.all(pc.is_in(valid, value_set=pa.array(spec.enum))))
+                require(pc.all(pc.is_in(valid, value_set=pa.array(spec.enum))))
         elif spec.type == "string[]" and len(valid):
-            _require(pc.list_flatten(valid).null_count == 0)
+            require(pc.list_flatten(valid).null_count == 0)
             if spec.required:
-                _require(pc.min(pc.list_value_length(valid)).as_py() > 0)
+                require(pc.min(pc.list_value_length(valid)).as_py() > 0)
         elif spec.type in ("int", "float") and len(valid):
             if spec.type == "float":
-                _require(pc.all(pc.is_finite(valid)))  # Arrow reads NaN and Infinity; min_max skips NaN
+                require(pc.all(pc.is_finite(valid)))  # Arrow reads NaN and Infinity; min_max skips NaN
             lo, hi = pc.min_max(valid).values()
-            _require(spec.min is None or lo.as_py() >= spec.min)
-            _require(spec.max is None or hi.as_py() <= spec.max)
+            require(spec.min is None or lo.as_py() >= spec.min)
+            require(spec.max is None or hi.as_py() <= spec.max)
         elif spec.type == "date":
             if len(valid):
                 distinct = pc.unique(valid)  # bulk data repeats a few dates: check each once
-                _require(pc.all(pc.match_substring_regex(distinct, _ISO)))
+                require(pc.all(pc.match_substring_regex(distinct, _ISO)))
                 parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s")
-                _require(pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), distinct)))
+                require(pc.all(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), distinct)))
             col = pc.cast(pc.strptime(col, format="%Y-%m-%d", unit="s"), pa.date32())
         out[name] = col
     return pa.table(out)
@@ -103,7 +103,7 @@ def _check_group(table: pa.Table, specs: Mapping[str, PropertySpec], all_columns
 
 def _labels_of(ids: pa.ChunkedArray, known_ids: pa.Array, known_labels: pa.Array) -> pa.ChunkedArray:
     index = pc.index_in(ids, value_set=known_ids)
-    _require(index.null_count == 0)  # a dangling edge
+    require(index.null_count == 0)  # a dangling edge
     return pc.take(known_labels, index)
 
 
@@ -116,7 +116,7 @@ def read_validated(
     """Validate an import directory column-wise; None means "use the record path"."""
     try:
         return _read_validated(directory, sources, existing_labels, schema)
-    except (_Doubt, ValidationError, pa.ArrowException):
+    except (Doubt, ValidationError, pa.ArrowException):
         return None
 
 
@@ -131,19 +131,19 @@ def _read_validated(
     edge_cols = _union(spec.properties for spec in schema.relationships.values())
     nodes = _read(directory / "nodes.jsonl", node_cols, {"label": pa.string()})
     edges = _read(directory / "edges.jsonl", edge_cols, {"type": pa.string(), "start": pa.string(), "end": pa.string()})
-    _require(nodes.column("label").null_count == 0 and edges.column("type").null_count == 0)
-    _require(edges.column("start").null_count == 0 and edges.column("end").null_count == 0)
+    require(nodes.column("label").null_count == 0 and edges.column("type").null_count == 0)
+    require(edges.column("start").null_count == 0 and edges.column("end").null_count == 0)
 
     node_tables: dict[str, pa.Table] = {}
     batch_ids = [n.id for n in source_batch.nodes]
     batch_labels = ["Source"] * len(batch_ids)
     for label in pc.unique(nodes.column("label")).to_pylist():
-        _require(label in schema.labels and label != "Source")
+        require(label in schema.labels and label != "Source")
         group = nodes.filter(pc.equal(nodes.column("label"), label))
-        node_tables[label] = _check_group(group, schema.labels[label].properties, node_cols)
+        node_tables[label] = check_group(group, schema.labels[label].properties, node_cols)
         batch_ids += node_tables[label].column("id").to_pylist()
         batch_labels += [label] * node_tables[label].num_rows
-    _require(len(set(batch_ids)) == len(batch_ids))  # duplicate node ids
+    require(len(set(batch_ids)) == len(batch_ids))  # duplicate node ids
     if source_batch.nodes:
         node_tables["Source"] = source_batch.node_tables(schema)["Source"]
 
@@ -156,10 +156,10 @@ def _read_validated(
     # One question to the store covers both the batch's own ids and those it refers to.
     for node_id, label in dict(existing_labels(referenced | cited | set(batch_ids))).items():
         if node_id in known:
-            _require(label == known[node_id])  # same id, other label in the store
+            require(label == known[node_id])  # same id, other label in the store
         else:
             known[node_id] = label
-    _require(all(known.get(s) == "Source" for s in cited))
+    require(all(known.get(s) == "Source" for s in cited))
     known_ids = pa.array(list(known), pa.string())
     known_labels = pa.array(list(known.values()), pa.string())
 
@@ -167,7 +167,7 @@ def _read_validated(
     seen_ids: set[str] = set()
     n_ids = 0
     for rel_type in pc.unique(edges.column("type")).to_pylist():
-        _require(rel_type in schema.relationships)
+        require(rel_type in schema.relationships)
         spec = schema.relationships[rel_type]
         group = edges.filter(pc.equal(edges.column("type"), rel_type))
         if group.column("id").null_count:
@@ -181,9 +181,9 @@ def _read_validated(
                 )
             ]
             group = group.set_column(group.column_names.index("id"), "id", pa.array(ids, pa.string()))
-        checked = _check_group(group, spec.properties, edge_cols)
+        checked = check_group(group, spec.properties, edge_cols)
         vf, vt = checked.column("valid_from"), checked.column("valid_to")
-        _require(pc.all(pc.fill_null(pc.less_equal(vf, vt), True)))
+        require(pc.all(pc.fill_null(pc.less_equal(vf, vt), True)))
         ends = pa.table(
             {
                 "a": _labels_of(group.column("start"), known_ids, known_labels),
@@ -193,7 +193,7 @@ def _read_validated(
         pairs = ends.group_by(["a", "b"]).aggregate([]).to_pylist()
         for pair in pairs:
             a, b = pair["a"], pair["b"]
-            _require((a, b) in spec.pair_set)
+            require((a, b) in spec.pair_set)
             mask = pc.and_(pc.equal(ends.column("a"), a), pc.equal(ends.column("b"), b))
             part = checked.filter(mask)
             ends_part = group.filter(mask)
@@ -207,5 +207,5 @@ def _read_validated(
         ids = checked.column("id").to_pylist()
         seen_ids.update(ids)
         n_ids += len(ids)
-    _require(len(seen_ids) == n_ids)  # duplicate edge ids
+    require(len(seen_ids) == n_ids)  # duplicate edge ids
     return TableBatch(tables_of_nodes=node_tables, tables_of_edges=edge_tables)

@@ -105,26 +105,36 @@ class Batch:
     Stores consume it as Arrow tables, one per label and one per
     (type, start label, end label), with columns in schema order; edge tables
     start with ``from`` and ``to`` ids. A bulk import may supply the tables
-    directly (:class:`TableBatch`).
+    directly (:class:`TableBatch`), and a build adds the validated tables of
+    its bulk sources (``bulk_nodes``, ``bulk_edges``: :mod:`graph.bulk`),
+    which come after the records' rows of the same label or type.
     """
 
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)
+    bulk_nodes: dict[str, pa.Table] = field(default_factory=dict)
+    bulk_edges: dict[tuple[str, str, str], pa.Table] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        return {"nodes": len(self.nodes), "edges": len(self.edges)}
+        return {
+            "nodes": len(self.nodes) + sum(t.num_rows for t in self.bulk_nodes.values()),
+            "edges": len(self.edges) + sum(t.num_rows for t in self.bulk_edges.values()),
+        }
 
     def node_tables(self, schema: Schema) -> dict[str, pa.Table]:
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for n in self.nodes:
             groups[n.label].append(n.props)
-        return {label: pa.table(arrow_columns(schema.labels[label].properties, rows)) for label, rows in groups.items()}
+        tables = {
+            label: pa.table(arrow_columns(schema.labels[label].properties, rows)) for label, rows in groups.items()
+        }
+        return _with_bulk(tables, self.bulk_nodes)
 
     def edge_tables(self, schema: Schema) -> dict[tuple[str, str, str], pa.Table]:
         groups: dict[tuple[str, str, str], list[EdgeRecord]] = defaultdict(list)
         for e in self.edges:
             groups[(e.type, e.start_label, e.end_label)].append(e)
-        return {
+        tables = {
             key: pa.table(
                 {
                     "from": pa.array([e.start for e in recs], pa.string()),
@@ -134,6 +144,21 @@ class Batch:
             )
             for key, recs in groups.items()
         }
+        return _with_bulk(tables, self.bulk_edges)
+
+    def node_props(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(label, properties) of every node, records and bulk rows alike (for checks, not for speed)."""
+        for n in self.nodes:
+            yield n.label, n.props
+        for label, table in self.bulk_nodes.items():
+            for row in table.to_pylist():
+                yield label, {k: v for k, v in row.items() if v is not None}
+
+
+def _with_bulk(tables: dict[Any, pa.Table], bulk: Mapping[Any, pa.Table]) -> dict[Any, pa.Table]:
+    for key, table in bulk.items():
+        tables[key] = pa.concat_tables([tables[key], table]) if key in tables else table
+    return tables
 
 
 @dataclass

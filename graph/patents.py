@@ -29,12 +29,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from graph.bulk import Part, node_records
 from graph.model import EdgeRecord, NodeRecord, edge_id
 from graph.render import caption
 from graph.store.base import GraphStore
@@ -43,6 +47,7 @@ PORTFOLIO_PREFIX = "portfolio-"
 # A holder that only patent files name (one of PatentsView's 500,000 assignees) gets portfolios by
 # technology from this many patents on; below, its whole portfolio alone.
 BY_TECHNOLOGY_FROM = 100
+_SEP = "\x1f"
 
 
 @dataclass
@@ -56,43 +61,63 @@ class PortfolioReport:
 
 
 def portfolios(
-    nodes: list[NodeRecord], edges: list[EdgeRecord]
+    nodes: list[NodeRecord], edges: list[EdgeRecord], bulk: Sequence[Part] = ()
 ) -> tuple[list[NodeRecord], list[EdgeRecord], PortfolioReport]:
     """The records with the derived portfolios and licence links added (see the module's docstring).
 
-    Deterministic: the same records give the same ids, counts and order.
+    Patents, ``HOLDS`` and ``COVERS`` may be records or bulk rows
+    (:mod:`graph.bulk`); they are counted in Arrow either way, since a scale
+    build has a million of each. Deterministic: the same records give the
+    same ids, counts and order.
     """
+    patents = _patents(nodes, bulk)
+    report = PortfolioReport(patents=patents.num_rows)
+    patent_ids = patents.column("pid")
+    node_ids = pa.chunked_array(
+        [pa.array([n.id for n in nodes], pa.string())]
+        + [c for p in bulk for t in p.nodes.values() for c in t.column("id").chunks],
+        pa.string(),
+    )
+    holds = _edges(edges, bulk, "HOLDS", ("from", "to"))
+    holds = holds.filter(pc.is_in(holds.column("to"), value_set=patent_ids))
+    holds = holds.filter(pc.is_in(holds.column("from"), value_set=node_ids))
+    held = (
+        holds.group_by(["from", "to"], use_threads=False)
+        .aggregate([])
+        .rename_columns(["holder", "pid"])
+        .join(patents, "pid", use_threads=False)
+    )
+    holders = sorted(pc.unique(held.column("holder")).to_pylist())
+    if not holders:
+        links = licence_links(nodes, edges)
+        report.licence_links = len(links)
+        return nodes, [*edges, *links], report
+    known = _named_elsewhere(set(holders), edges, bulk, patent_ids)
+    whole = _counted(held, ["holder"])
+    by_technology = {h for h, c in whole.items() if h in known or c["n"] >= BY_TECHNOLOGY_FROM}
+    covers = _edges(edges, bulk, "COVERS", ("from", "to", "sources"))
+    covers = covers.set_column(2, "sources", pc.binary_join(covers.column("sources"), _SEP))
+    covers = covers.append_column("order", pa.array(np.arange(covers.num_rows, dtype=np.int64)))
+    covers = covers.filter(pc.is_in(covers.column("from"), value_set=patent_ids)).rename_columns(
+        ["pid", "tech", "mapping_sources", "order"]
+    )
+    tech_rows = held.filter(pc.is_in(held.column("holder"), value_set=pa.array(sorted(by_technology), pa.string())))
+    tech_rows = tech_rows.join(covers, "pid", join_type="inner", use_threads=False)
+    by_tech = _counted(tech_rows, ["holder", "tech"])
+    techs: dict[str, dict[str, dict[str, Any]]] = {}
+    for (holder, tech), counted in by_tech.items():
+        techs.setdefault(holder, {})[tech] = counted
+    owners = _holder_props(nodes, bulk, holders)
     by_id = {n.id: n for n in nodes}
-    patents = {n.id: n.props for n in nodes if n.label == "Patent"}
-    report = PortfolioReport(patents=len(patents))
-    held: dict[str, list[str]] = {}
-    covers: dict[str, list[EdgeRecord]] = {}
-    known: set[str] = set()  # every party some fact other than holding a patent names
-    for e in edges:  # one pass: a scale build has millions
-        if e.type == "HOLDS" and e.end in patents:
-            if e.start in by_id:
-                held.setdefault(e.start, []).append(e.end)
-            continue
-        if e.type == "COVERS" and e.start in patents:
-            covers.setdefault(e.start, []).append(e)
-        known.update((e.start, e.end))
     new_nodes: list[NodeRecord] = []
     new_edges: list[EdgeRecord] = []
-    for holder in sorted(held):
-        ids = sorted(set(held[holder]))
-        owner = by_id[holder]
-        short = caption({"name": owner.props.get("name"), "props": owner.props}, width=200)
-        groups: dict[str, list[str]] = {"": ids}
-        mapping_sources: dict[str, list[str]] = {}
-        by_technology = holder in known or len(ids) >= BY_TECHNOLOGY_FROM
-        for pid in ids if by_technology else ():
-            for e in covers.get(pid, []):
-                groups.setdefault(e.end, []).append(pid)
-                mapping_sources.setdefault(e.end, list(e.props.get("sources") or []))
-        for tech, members in sorted(groups.items()):
+    for holder in holders:
+        owner = owners[holder]
+        short = caption({"name": owner.get("name"), "props": owner}, width=200)
+        groups = [("", whole[holder]), *sorted(techs.get(holder, {}).items())]
+        for tech, counted in groups:
             tech_props = by_id[tech].props if tech in by_id else {}
-            node = _portfolio(holder, short, tech, tech_props, [patents[p] for p in members])
-            node.props["sources"] = list(dict.fromkeys([*node.props["sources"], *mapping_sources.get(tech, [])]))
+            node = _portfolio(holder, short, tech, tech_props, counted)
             new_nodes.append(node)
             new_edges.append(
                 EdgeRecord("HOLDS", holder, node.id, {"id": f"holds-{node.id}", "sources": node.props["sources"]})
@@ -108,19 +133,116 @@ def portfolios(
     return [*nodes, *new_nodes], [*edges, *new_edges, *links], report
 
 
+def _patents(nodes: list[NodeRecord], bulk: Sequence[Part]) -> pa.Table:
+    """Every patent's id, grant date (ISO text) and sources, records and bulk rows alike."""
+    mine = [n.props for n in nodes if n.label == "Patent"]
+    tables = [
+        pa.table(
+            {
+                "pid": pa.array([p["id"] for p in mine], pa.string()),
+                "granted": pa.array([str(p["granted"]) if p.get("granted") else None for p in mine], pa.string()),
+                "sources": pa.array([list(p.get("sources") or []) for p in mine], pa.list_(pa.string())),
+            }
+        )
+    ]
+    for part in bulk:
+        table = part.nodes.get("Patent")
+        if table is not None and table.num_rows:
+            tables.append(table.select(["id", "granted", "sources"]).rename_columns(["pid", "granted", "sources"]))
+    out = pa.concat_tables(tables)
+    # Joins carry no list columns: each list of sources travels as one text, split again when counted.
+    return out.set_column(2, "sources", pc.binary_join(out.column("sources"), _SEP))
+
+
+def _edges(edges: list[EdgeRecord], bulk: Sequence[Part], rel_type: str, columns: tuple[str, ...]) -> pa.Table:
+    """One relationship type's ``from``, ``to`` (and ``sources``), records first, then bulk rows, in load order."""
+    mine = [e for e in edges if e.type == rel_type]
+    values = {
+        "from": pa.array([e.start for e in mine], pa.string()),
+        "to": pa.array([e.end for e in mine], pa.string()),
+        "sources": pa.array([list(e.props.get("sources") or []) for e in mine], pa.list_(pa.string())),
+    }
+    tables = [pa.table({c: values[c] for c in columns})]
+    for part in bulk:
+        table = part.edges.get(rel_type)
+        if table is not None and table.num_rows:
+            tables.append(table.select(list(columns)))
+    return pa.concat_tables(tables)
+
+
+def _named_elsewhere(holders: set[str], edges: list[EdgeRecord], bulk: Sequence[Part], patents: pa.Array) -> set[str]:
+    """The holders that some fact other than holding a patent names (a list, a supply, a parent...)."""
+    ends = pa.array(sorted({e.end for e in edges if e.type == "HOLDS"}), pa.string())
+    held = set(ends.filter(pc.is_in(ends, value_set=patents)).to_pylist())
+    known = {x for e in edges if not (e.type == "HOLDS" and e.end in held) for x in (e.start, e.end)} & holders
+    wanted = pa.array(sorted(holders), pa.string())
+    for part in bulk:
+        for rel_type, table in part.edges.items():
+            if rel_type == "HOLDS":
+                table = table.filter(pc.invert(pc.is_in(table.column("to"), value_set=patents)))
+            for col in ("from", "to"):
+                known.update(
+                    pc.unique(table.column(col).filter(pc.is_in(table.column(col), value_set=wanted))).to_pylist()
+                )
+    return known
+
+
+def _counted(rows: pa.Table, keys: list[str]) -> dict[Any, dict[str, Any]]:
+    """Per group of ``keys``: patents ``n``, counts by grant ``years``, latest grant ``as_of``, cited ``sources``
+    (and, by technology, the ``mapping_sources`` of the first patent's class mapping)."""
+    rows = rows.group_by([*keys, "pid"], use_threads=False).aggregate(
+        [("granted", "max"), ("sources", "list")]
+        + ([("order", "list"), ("mapping_sources", "list")] if "order" in rows.column_names else [])
+    )
+    out: dict[Any, dict[str, Any]] = {}
+    cols = {name: rows.column(name).to_pylist() for name in rows.column_names}
+    for i in range(rows.num_rows):
+        key = tuple(cols[k][i] for k in keys)
+        key = key[0] if len(key) == 1 else key
+        c = out.setdefault(key, {"n": 0, "years": Counter(), "as_of": None, "sources": set(), "first": None})
+        c["n"] += 1
+        granted = cols["granted_max"][i]
+        if granted:
+            c["years"][granted[:4]] += 1
+            c["as_of"] = max(c["as_of"] or granted, granted)
+        for listed in cols["sources_list"][i]:
+            c["sources"].update(x for x in (listed or "").split(_SEP) if x)
+        if "order_list" in cols:  # the class mapping of the first patent's first COVERS, whatever the join's order
+            order, mapping = min(zip(cols["order_list"][i], cols["mapping_sources_list"][i], strict=True))
+            first = (cols["pid"][i], order)
+            if c["first"] is None or first < c["first"][0]:
+                c["first"] = (first, [x for x in (mapping or "").split(_SEP) if x])
+    return out
+
+
+def _holder_props(nodes: list[NodeRecord], bulk: Sequence[Part], holders: list[str]) -> dict[str, dict[str, Any]]:
+    """The properties of each holder, from the records or its bulk row."""
+    wanted = set(holders)
+    found = {n.id: n.props for n in nodes if n.id in wanted}
+    missing = pa.array(sorted(wanted - found.keys()), pa.string())
+    for part in bulk:
+        for label, table in part.nodes.items():
+            if not len(missing):
+                break
+            hit = table.filter(pc.is_in(table.column("id"), value_set=missing))
+            for rec in node_records(label, hit):
+                found[rec.id] = rec.props
+    return found
+
+
 def _portfolio(
-    holder: str, short: str, tech: str, tech_props: Mapping[str, Any], members: list[dict[str, Any]]
+    holder: str, short: str, tech: str, tech_props: Mapping[str, Any], counted: dict[str, Any]
 ) -> NodeRecord:
-    years = Counter(str(p["granted"])[:4] for p in members if p.get("granted"))
-    granted = [str(p["granted"]) for p in members if p.get("granted")]
-    n = len(members)
-    counted = f"{n:,} US patent{'' if n == 1 else 's'}"
+    n = counted["n"]
+    noun = f"{n:,} US patent{'' if n == 1 else 's'}"
     if tech:
-        name = f"{short}: {counted} in {tech_props.get('name') or tech}"
+        name = f"{short}: {noun} in {tech_props.get('name') or tech}"
         alias = f"{n:,} {(tech_props.get('aliases') or [tech_props.get('name') or tech])[0]}"
     else:
-        name, alias = f"{short}: {counted}", counted
-    sources = sorted({s for p in members for s in p.get("sources") or []})
+        name, alias = f"{short}: {noun}", noun
+    sources = sorted(counted["sources"])
+    if counted.get("first"):
+        sources = list(dict.fromkeys([*sources, *counted["first"][1]]))
     return NodeRecord(
         "Portfolio",
         {
@@ -128,8 +250,8 @@ def _portfolio(
             "name": name,
             "aliases": [alias],
             "count": n,
-            "by_year": [f"{y}:{c}" for y, c in sorted(years.items())],
-            "as_of": max(granted) if granted else None,
+            "by_year": [f"{y}:{c}" for y, c in sorted(counted["years"].items())],
+            "as_of": counted["as_of"],
             "technology": tech or None,
             "assignee": short,
             "derived": True,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from graph.bulk import BulkWriter, Part, edge_records, node_records
 from graph.errors import LoaderError, SourceMissing
 from graph.model import EdgeRecord, NodeRecord, make_id
 
@@ -42,6 +43,8 @@ class SourceInfo:
     cites_itself: bool = True  # False for curated data, whose records name their own sources
     # file (relative to a raw-data folder) -> URL of its official current download, for `python -m graph fetch`
     downloads: dict[str, str] = field(default_factory=dict)
+    # Millions of rows: the context keeps them as Arrow columns, not records (graph.bulk).
+    bulk: bool = False
 
     def as_props(self) -> dict[str, Any]:
         return {
@@ -82,6 +85,7 @@ class Context:
         self.edges: list[EdgeRecord] = []
         self.report = LoadReport(source.id)
         self._origin: tuple[str, int] = (source.id, 0)
+        self._bulk = BulkWriter(source.id) if source.bulk else None
 
     # -- files ----------------------------------------------------------------------
     def find(self, relative: str) -> Path:
@@ -141,15 +145,40 @@ class Context:
     def node(self, label: str, node_id: str, name: str, **props: Any) -> str:
         """Emit a node citing this source (plus any ``sources`` given); return its id."""
         sources = self._sources(props.pop("sources", []))
-        self.nodes.append(NodeRecord(label, {"id": node_id, "name": name, **props, "sources": sources}, self._origin))
+        values = {"id": node_id, "name": name, **props, "sources": sources}
+        if self._bulk is None:
+            self.nodes.append(NodeRecord(label, values, self._origin))
+        else:
+            self._bulk.node(label, values, self._origin)
         self.report.nodes += 1
         return node_id
 
     def edge(self, rel_type: str, start: str, end: str, **props: Any) -> None:
         """Emit a relationship citing this source (plus any ``sources`` given)."""
         sources = self._sources(props.pop("sources", []))
-        self.edges.append(EdgeRecord(rel_type, start, end, {**props, "sources": sources}, self._origin))
+        if self._bulk is None:
+            self.edges.append(EdgeRecord(rel_type, start, end, {**props, "sources": sources}, self._origin))
+        else:
+            self._bulk.edge(rel_type, start, end, {**props, "sources": sources}, self._origin)
         self.report.edges += 1
+
+    def finish(self) -> Part | None:
+        """After ``load``: a bulk loader's rows as tables (the rows kept as records join ``nodes`` and ``edges``)."""
+        if self._bulk is None:
+            return None
+        part = self._bulk.finish()
+        self.nodes += self._bulk.nodes
+        self.edges += self._bulk.edges
+        self._bulk = None
+        return part
+
+    def materialise(self) -> None:
+        """After ``load``: every row as a record in ``nodes`` and ``edges``, for tests that read them one by one."""
+        part = self.finish()
+        for label, table in (part.nodes if part else {}).items():
+            self.nodes += node_records(label, table)
+        for rel_type, table in (part.edges if part else {}).items():
+            self.edges += edge_records(rel_type, table)
 
     def _sources(self, given: list[str]) -> list[str]:
         return list(dict.fromkeys([*given, self.source.id] if self.source.cites_itself else given))

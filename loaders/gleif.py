@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -72,6 +72,7 @@ SOURCE = SourceInfo(
         f"{FOLDER}/rr-golden-copy.csv.zip": API + "rr/latest.csv",
         f"{FOLDER}/repex-golden-copy.csv.zip": API + "repex/latest.csv",
     },
+    bulk=True,
 )
 
 LEI2_NEEDS = ("LEI", "Entity.LegalName", "Entity.LegalJurisdiction", "Entity.EntityStatus",
@@ -114,11 +115,18 @@ class Record:
 
 @dataclass
 class Read:
-    """Everything read from the files."""
+    """What is read from the files and not yet written.
+
+    A golden copy holds millions of LEI and relationship rows; with
+    ``on_entity`` and ``on_relationship`` set, each is written as it is
+    read instead of being kept.
+    """
 
     entities: dict[str, Record] = field(default_factory=dict)
     relationships: list[Record] = field(default_factory=list)
     exceptions: list[Record] = field(default_factory=list)
+    on_entity: Callable[[Record], None] | None = None
+    on_relationship: Callable[[Record], None] | None = None
 
 
 _LEI = re.compile(r"[0-9A-Z]{18}[0-9]{2}")
@@ -146,15 +154,39 @@ def snake(local: str, prefix: str = "") -> str:
 
 
 def load(ctx: Context) -> None:
-    """Read every GLEIF file found and emit the companies, their parents, stakes and exceptions."""
+    """Read every GLEIF file found and emit the companies, their parents, stakes and exceptions.
+
+    The RDF samples and the exception files are read first, so that each LEI
+    row of a golden copy is written, with its exceptions, as it is read, then
+    the relationship rows, which need to know every LEI.
+    """
     found = _files(ctx)
+    kinds = {path: _csv_kind(ctx, path) for path in found if path.suffix != ".ttl"}
     read = Read()
     for path in found:
         if path.suffix == ".ttl":
             _read_turtle(ctx, path, read)
-        else:
+        elif kinds[path] in ("repex", None):
+            _read_csv(ctx, path, read)  # an unknown layout stops here, saying which it is not
+    exceptions = _exceptions(ctx, read)
+    written: set[str] = set()
+    read.on_entity = lambda e: _entity(ctx, e, exceptions, written)
+    for path in found:
+        if kinds.get(path) == "lei":
             _read_csv(ctx, path, read)
-    _emit(ctx, read)
+    for e in read.entities.values():
+        _entity(ctx, e, exceptions, written)
+    for lei, (x, _) in exceptions.items():
+        if lei not in written:
+            ctx.at(x.file, x.line)
+            ctx.skip(f"reporting exception of LEI {lei}, which has no Level 1 record in the files")
+    stubs: set[str] = set()
+    read.on_relationship = lambda r: _relationship(ctx, r, written, stubs)
+    for r in read.relationships:
+        _relationship(ctx, r, written, stubs)
+    for path in found:
+        if kinds.get(path) == "rr":
+            _read_csv(ctx, path, read)
 
 
 def _files(ctx: Context) -> list[Path]:
@@ -185,6 +217,23 @@ def _csv_rows(ctx: Context, path: Path) -> Iterator[tuple[int, list[str]]]:
             raise ctx.fail(f"unreadable CSV ({exc}); expected GLEIF's UTF-8, comma-separated golden copy") from exc
 
 
+def _kind_of(header: list[str]) -> str | None:
+    """Which golden-copy layout a header is: ``lei`` (LEI-CDF), ``rr`` (RR-CDF) or ``repex``."""
+    if "Relationship.StartNode.NodeID" in header:
+        return "rr"
+    if "Exception.Category" in header:
+        return "repex"
+    if "Entity.LegalName" in header:
+        return "lei"
+    return None
+
+
+def _csv_kind(ctx: Context, path: Path) -> str | None:
+    """The layout of a golden-copy file, from its header (None when unknown: reading it says why)."""
+    first = next(_csv_rows(ctx, path), None)
+    return _kind_of([h.strip() for h in first[1]]) if first else None
+
+
 def _read_csv(ctx: Context, path: Path, read: Read) -> None:
     ctx.at(path, 1)
     rows = _csv_rows(ctx, path)
@@ -192,13 +241,9 @@ def _read_csv(ctx: Context, path: Path, read: Read) -> None:
     if first is None:
         raise ctx.fail("empty file; expected a GLEIF golden-copy CSV with its header row")
     header = [h.strip() for h in first[1]]
-    if "Relationship.StartNode.NodeID" in header:
-        kind, needs = "rr", RR_NEEDS
-    elif "Exception.Category" in header:
-        kind, needs = "repex", REPEX_NEEDS
-    elif "Entity.LegalName" in header:
-        kind, needs = "lei", LEI2_NEEDS
-    else:
+    kind = _kind_of(header)
+    needs = {"rr": RR_NEEDS, "repex": REPEX_NEEDS, "lei": LEI2_NEEDS}.get(kind or "")
+    if kind is None or needs is None:
         raise ctx.fail(
             f"header {header[:4]} is none of GLEIF's golden-copy layouts; expected LEI-CDF (LEI, Entity.LegalName …), "
             "RR-CDF (Relationship.StartNode.NodeID …) or reporting exceptions (LEI, Exception.Category …)"
@@ -255,7 +300,7 @@ def _lei_row(ctx: Context, path: Path, line: int, row: dict[str, str], read: Rea
         ctx.skip(f"LEI {lei!r} fails its ISO 17442 check digits")
         return
     others = [row[k] for k in sorted(row) if _other_name_column(k)]
-    read.entities[lei] = Record(
+    record = Record(
         "lei",
         {
             "lei": lei,
@@ -274,6 +319,10 @@ def _lei_row(ctx: Context, path: Path, line: int, row: dict[str, str], read: Rea
         path,
         line,
     )
+    if read.on_entity is not None:
+        read.on_entity(record)
+    else:
+        read.entities[lei] = record
 
 
 def _rr_row(ctx: Context, path: Path, line: int, row: dict[str, str], read: Read) -> None:
@@ -286,7 +335,7 @@ def _rr_row(ctx: Context, path: Path, line: int, row: dict[str, str], read: Read
         row, "Relationship.Quantifiers", ("MeasurementMethod", "QuantifierAmount", "QuantifierUnits")
     )
     rel = next((p for p in periods if p.get("periodType") == "RELATIONSHIP_PERIOD"), {})
-    read.relationships.append(
+    (read.on_relationship or read.relationships.append)(
         Record(
             "rr",
             {
@@ -494,52 +543,53 @@ def _day(text: str | None) -> str | None:
     return text[:10] if text and re.match(r"\d{4}-\d{2}-\d{2}", text) else None
 
 
-def _emit(ctx: Context, read: Read) -> None:
-    exceptions: dict[str, dict[str, str]] = {}
+def _exceptions(ctx: Context, read: Read) -> dict[str, tuple[Record, dict[str, str]]]:
+    """The reporting exceptions read, by LEI: the first record (for messages) and the properties they set."""
+    out: dict[str, tuple[Record, dict[str, str]]] = {}
     for x in read.exceptions:
         ctx.at(x.file, x.line)
         lei, category = x.data["lei"], x.data["category"] or ""
-        if lei not in read.entities:
-            ctx.skip(f"reporting exception of LEI {lei}, which has no Level 1 record in the files")
-            continue
         prop = "ultimate_parent_exception" if category.startswith("ULTIMATE") else "direct_parent_exception"
         if not category.startswith(("ULTIMATE", "DIRECT")):
             ctx.skip(f"exception category {category!r} is neither direct nor ultimate")
             continue
-        exceptions.setdefault(lei, {})[prop] = ", ".join(x.data["reasons"]) or "reason not given"
-    for lei, e in read.entities.items():
-        ctx.at(e.file, e.line)
-        d = e.data
-        name = clean_name(d["name"] or "")
-        if not name:
-            ctx.skip(f"LEI {lei} has no legal name")
-            continue
-        hq = country_code(d["hq_country"]) or country_code(d["legal_country"])
-        countries = sorted({c for c in (country_code(d["hq_country"]), country_code(d["legal_country"])) if c})
-        ctx.node(
-            "Company",
-            f"lei-{lei}",
-            name,
-            lei=lei,
-            xrefs=[f"lei:{lei}"],
-            aliases=[a for a in dict.fromkeys(clean_name(x) for x in d["aliases"]) if a and a != name] or None,
-            jurisdiction=d["jurisdiction"],
-            country=hq,
-            countries=countries or None,
-            status=d["status"],
-            registration_status=d["registration_status"],
-            entity_category=d["category"],
-            addresses=d["addresses"] or None,
-            note=f"Legal form: {d['legal_form']}" if d.get("legal_form") else None,
-            **exceptions.get(lei, {}),
-        )
-    stubs: set[str] = set()
-    for r in read.relationships:
-        ctx.at(r.file, r.line)
-        _relationship(ctx, r, read, stubs)
+        out.setdefault(lei, (x, {}))[1][prop] = ", ".join(x.data["reasons"]) or "reason not given"
+    read.exceptions.clear()
+    return out
 
 
-def _relationship(ctx: Context, r: Record, read: Read, stubs: set[str]) -> None:
+def _entity(ctx: Context, e: Record, exceptions: dict[str, tuple[Record, dict[str, str]]], written: set[str]) -> None:
+    """Write one LEI record as a ``Company``, with its reporting exceptions."""
+    ctx.at(e.file, e.line)
+    d = e.data
+    lei = d["lei"]
+    name = clean_name(d["name"] or "")
+    if not name:
+        ctx.skip(f"LEI {lei} has no legal name")
+        return
+    written.add(lei)
+    hq = country_code(d["hq_country"]) or country_code(d["legal_country"])
+    countries = sorted({c for c in (country_code(d["hq_country"]), country_code(d["legal_country"])) if c})
+    ctx.node(
+        "Company",
+        f"lei-{lei}",
+        name,
+        lei=lei,
+        xrefs=[f"lei:{lei}"],
+        aliases=[a for a in dict.fromkeys(clean_name(x) for x in d["aliases"]) if a and a != name] or None,
+        jurisdiction=d["jurisdiction"],
+        country=hq,
+        countries=countries or None,
+        status=d["status"],
+        registration_status=d["registration_status"],
+        entity_category=d["category"],
+        addresses=d["addresses"] or None,
+        note=f"Legal form: {d['legal_form']}" if d.get("legal_form") else None,
+        **exceptions.get(lei, (None, {}))[1],
+    )
+
+
+def _relationship(ctx: Context, r: Record, written: set[str], stubs: set[str]) -> None:
     d = r.data
     child, parent, kind = d["child"], d["parent"], d["type"]
     if kind not in (*SUBSIDIARY, *FUND):
@@ -549,10 +599,11 @@ def _relationship(ctx: Context, r: Record, read: Read, stubs: set[str]) -> None:
     if bad:
         ctx.skip(f"LEI {bad[0]!r} fails its ISO 17442 check digits")
         return
-    if child not in read.entities:
+    ctx.at(r.file, r.line)
+    if child not in written:
         ctx.skip(f"child LEI {child} has no Level 1 record in the files")
         return
-    if parent not in read.entities and parent not in stubs:
+    if parent not in written and parent not in stubs:
         stubs.add(parent)
         ctx.node(
             "Company",

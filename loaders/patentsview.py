@@ -84,6 +84,7 @@ SOURCE = SourceInfo(
     kind="dataset",
     files=tuple(f"{FOLDER}/{t}.tsv" for t in COLUMNS),
     downloads={f"{FOLDER}/{t}.tsv.zip": f"{DOWNLOAD}{t}.tsv.zip" for t in COLUMNS},
+    bulk=True,
 )
 
 

@@ -25,6 +25,7 @@ def run(module: ModuleType, raw_dirs: list[Path]) -> Context:
     """Run one loader on the given raw-data folders and return its context (records and report)."""
     ctx = Context(module.SOURCE, raw_dirs)
     module.load(ctx)
+    ctx.materialise()
     return ctx
 
 
@@ -56,12 +57,12 @@ def assert_bad_build_leaves_store(
     first build wrote. The build is the real one (merge, validation, atomic write); only the list of
     loaders is cut to the core and the one under test, to keep the test short."""
     core = (curated, countries, cset_eto, module)
-    monkeypatch.setattr(build_mod, "run_loaders", lambda dirs, progress=None: build_mod_run(dirs, core))
+    monkeypatch.setattr(build_mod, "run_loaders", lambda dirs, progress=None, bulk=None: build_mod_run(dirs, core, bulk=bulk))
     raw = ROOT / "data" / "raw"
     store_path = tmp_path / "g.lbdb"
     with EmbeddedStore(store_path) as store:
         batch, _, _ = build_mod.build(store, settings_mod.load(store_path=store_path, raw_dirs=(raw, shared)))
-    assert any(n.props["sources"][-1] == module.SOURCE.id for n in batch.nodes if n.label != "Source")
+    assert any(props["sources"][-1] == module.SOURCE.id for label, props in batch.node_props() if label != "Source")
     before = store_path.read_bytes()
     with EmbeddedStore(store_path) as store, pytest.raises(LoaderError, match=message) as err:
         build_mod.build(store, settings_mod.load(store_path=store_path, raw_dirs=(bad_raw, raw, shared)))

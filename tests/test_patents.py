@@ -186,7 +186,7 @@ def built(
     path = tmp_path_factory.mktemp("pv-store") / "g.lbdb"
     loaders = (curated, countries, bri_gfdc, cset_eto, patentsview, uspto_grants)
     real = build_mod.run_loaders
-    build_mod.run_loaders = lambda dirs, progress=None: real(dirs, loaders)  # type: ignore[assignment]
+    build_mod.run_loaders = lambda dirs, progress=None, bulk=None: real(dirs, loaders, bulk=bulk)  # type: ignore[assignment]
     try:
         store = EmbeddedStore(path)
         build_mod.build(store, settings_mod.load(store_path=path, raw_dirs=(raw, ROOT / "data" / "raw", shared)))

@@ -30,16 +30,21 @@ The same records and judgements always give the same output.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.bulk import FILE, Part, iter_rows, node_records, repoint, take
 from graph.model import EdgeRecord, NodeRecord
-from graph.resolve.blocking import candidate_pairs
+from graph.resolve.blocking import KeyIndex
 from graph.resolve.judgements import Judgement
 from graph.resolve.match import Record, Score, record_from_props, score
 
@@ -128,21 +133,35 @@ def dataset_of(rec: NodeRecord) -> str:
 
 
 class _Clusters:
-    """Union-find over record indexes that keeps, per cluster, its datasets and the records it may not join."""
+    """Union-find over record numbers that keeps, per cluster, its datasets and the records it may not join.
 
-    def __init__(self, datasets: Sequence[str]):
-        self.parent = list(range(len(datasets)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(datasets))}
-        self.datasets: dict[int, set[str]] = {i: {d} for i, d in enumerate(datasets)}
+    Only the records some pair or judgement touches are ever stored, so a
+    build of millions of records pays for the few thousand that meet.
+    ``rank`` orders records by load order (the earliest survives a union) and
+    ``dataset`` says which list or file a record comes from.
+    """
+
+    def __init__(self, dataset: Callable[[int], str], rank: Callable[[int], tuple[int, ...]]):
+        self.dataset, self.rank = dataset, rank
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+        self.datasets: dict[int, set[str]] = {}
         self.forbidden: dict[int, set[int]] = {}
 
     def find(self, i: int) -> int:
         root = i
-        while self.parent[root] != root:
+        while self.parent.get(root, root) != root:
             root = self.parent[root]
-        while self.parent[i] != root:
+        while self.parent.get(i, i) != root:
             self.parent[i], i = root, self.parent[i]
         return root
+
+    def members_of(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def _datasets(self, root: int) -> set[str]:
+        found = self.datasets.get(root)
+        return found if found is not None else {self.dataset(root)}
 
     def forbid(self, a: int, b: int) -> None:
         self.forbidden.setdefault(a, set()).add(b)
@@ -153,12 +172,13 @@ class _Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
-        small, big = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        for m in self.members[small]:
+        ma, mb = self.members_of(ra), self.members_of(rb)
+        small, big = (ma, rb) if len(ma) <= len(mb) else (mb, ra)
+        for m in small:
             for f in self.forbidden.get(m, ()):
                 if self.find(f) == big:
                     return "a judgement says they are different"
-        common = self.datasets[ra] & self.datasets[rb]
+        common = self._datasets(ra) & self._datasets(rb)
         if common:
             return f"both clusters hold an entry of {sorted(common)[0].rsplit('/', 1)[-1]}"
         return None
@@ -167,11 +187,97 @@ class _Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
-        keep, gone = (ra, rb) if ra < rb else (rb, ra)  # the earliest record's root survives: deterministic
+        # The earliest record's root survives: deterministic.
+        keep, gone = (ra, rb) if self.rank(ra) < self.rank(rb) else (rb, ra)
         self.parent[gone] = keep
-        self.members[keep] = sorted(self.members[keep] + self.members.pop(gone))
-        self.datasets[keep] |= self.datasets.pop(gone)
+        self.members[keep] = sorted(self.members_of(keep) + self.members_of(gone), key=self.rank)
+        self.members.pop(gone, None)
+        self.datasets[keep] = self._datasets(keep) | self._datasets(gone)
+        self.datasets.pop(gone, None)
         return True
+
+    def clusters(self) -> list[list[int]]:
+        """Every cluster of two or more records, each in rank order."""
+        return [ms for root, ms in self.members.items() if self.parent.get(root, root) == root and len(ms) > 1]
+
+
+RECORD_COLUMNS = ("id", "name", "aliases", "countries", "country", "xrefs", "lei")
+
+
+class _BulkRows:
+    """The bulk sources' companies and persons, numbered after the records (see :mod:`graph.bulk`)."""
+
+    def __init__(self, parts: Sequence[Part], first: int):
+        self.parts = parts
+        self.tables = list(iter_rows(parts, RESOLVED_LABELS))
+        self.offsets: list[int] = []
+        n = first
+        for _, _, table in self.tables:
+            self.offsets.append(n)
+            n += table.num_rows
+        self.first, self.end = first, n
+
+    def locate(self, g: int) -> tuple[int, int]:
+        t = bisect.bisect_right(self.offsets, g) - 1
+        return t, g - self.offsets[t]
+
+    def records(self, t: int, rows: Sequence[int] | None = None) -> Iterator[Record]:
+        """Matcher records of table ``t`` (all its rows, or those given), in row order, a slice at a time."""
+        _, label, table = self.tables[t]
+        cols = [c for c in (*RECORD_COLUMNS, FILE) if c in table.column_names]
+        view = table.select(cols) if rows is None else table.select(cols).take(pa.array(rows, pa.int64()))
+        for start in range(0, view.num_rows, 50_000):
+            for row in view.slice(start, 50_000).to_pylist():
+                yield record_from_props(label, row, str(row.get(FILE) or ""))
+
+    def all_records(self) -> Iterator[tuple[int, Record]]:
+        for t, offset in enumerate(self.offsets):
+            for k, rec in enumerate(self.records(t)):
+                yield offset + k, rec
+
+    def some(self, gs: Iterable[int]) -> dict[int, Record]:
+        """Matcher records of the given numbers."""
+        by_table: dict[int, list[int]] = {}
+        for g in sorted(set(gs)):
+            t, row = self.locate(g)
+            by_table.setdefault(t, []).append(row)
+        out = {}
+        for t, rows in by_table.items():
+            for row, rec in zip(rows, self.records(t, rows), strict=True):
+                out[self.offsets[t] + row] = rec
+        return out
+
+    def numbers(self, ids: Iterable[str]) -> dict[str, int]:
+        """The numbers of the rows with these ids."""
+        wanted = pa.array(sorted(set(ids)), pa.string())
+        found: dict[str, int] = {}
+        for t, (_, _, table) in enumerate(self.tables):
+            index = pc.index_in(wanted, value_set=table.column("id"))
+            for node_id, row in zip(wanted.to_pylist(), index.to_pylist(), strict=True):
+                if row is not None:
+                    found.setdefault(node_id, self.offsets[t] + row)
+        return found
+
+    def rank(self, g: int) -> tuple[int, ...]:
+        p = self.tables[self.locate(g)[0]][0]
+        return (self.parts[p].after, 0, p, g)
+
+    def nodes(self, gs: Iterable[int], remove: bool) -> dict[int, NodeRecord]:
+        """The rows of these numbers as node records; ``remove`` takes them out of their tables."""
+        by_table: dict[int, list[int]] = {}
+        for g in sorted(set(gs)):
+            t, row = self.locate(g)
+            by_table.setdefault(t, []).append(row)
+        out: dict[int, NodeRecord] = {}
+        for t, rows in by_table.items():
+            p, label, table = self.tables[t]
+            if remove:
+                recs = take(self.parts[p], label, rows)
+            else:
+                recs = node_records(label, table.take(pa.array(rows, pa.int64())))
+            for row, rec in zip(rows, recs, strict=True):
+                out[self.offsets[t] + row] = rec
+        return out
 
 
 def _summary(rec: NodeRecord, r: Record) -> dict[str, Any]:
@@ -193,22 +299,45 @@ def resolve(
     edges: Sequence[EdgeRecord],
     judgements: Iterable[Judgement] = (),
     settings: Any = None,
+    bulk: Sequence[Part] = (),
 ) -> tuple[list[NodeRecord], list[EdgeRecord], ResolutionReport]:
     """Merge the records of one party into one node; re-point edges; say what was done and what to review.
 
     ``settings`` is :class:`graph.settings.Settings` or :class:`Thresholds`
-    (defaults when None). The input lists are not changed.
+    (defaults when None). The input lists are not changed. ``bulk`` rows
+    (:mod:`graph.bulk`) take part as records do; those that join a cluster
+    leave their tables and come out as (merged) records, and the tables'
+    relationships are re-pointed in place.
     """
     started = time.perf_counter()
     th = Thresholds.of(settings)
     report = ResolutionReport(thresholds=asdict(th))
     idx = [i for i, n in enumerate(nodes) if n.label in RESOLVED_LABELS]
-    recs = [record_from_props(nodes[i].label, nodes[i].props, dataset_of(nodes[i])) for i in idx]
-    position = {r.id: k for k, r in enumerate(recs)}
-    report.records = len(recs)
-    clusters = _Clusters([r.dataset for r in recs])
+    recs: dict[int, Record] = {
+        k: record_from_props(nodes[i].label, nodes[i].props, dataset_of(nodes[i])) for k, i in enumerate(idx)
+    }
+    rows = _BulkRows(bulk, len(idx))
+    index = KeyIndex()
+    for k, r in recs.items():
+        index.add(k, r)
+    for g, r in rows.all_records():
+        index.add(g, r)
+    report.records = rows.end
+    position = {r.id: k for k, r in recs.items()}
+
+    def record(g: int) -> Record:
+        if g not in recs:
+            recs.update(rows.some([g]))
+        return recs[g]
+
+    def rank(g: int) -> tuple[int, ...]:
+        return (idx[g], 1, 0, 0) if g < len(idx) else rows.rank(g)
+
+    clusters = _Clusters(lambda g: record(g).dataset, rank)
 
     # 1. Judgements first: they always win.
+    named = {x for j in judgements for x in (j.a, j.b)}
+    position.update({k: v for k, v in rows.numbers(named - position.keys()).items() if k not in position})
     same: list[tuple[int, int, Judgement]] = []
     judged: set[tuple[int, int]] = set()
     for j in judgements:
@@ -223,12 +352,15 @@ def resolve(
             clusters.forbid(a, b)
         else:
             same.append((a, b, j))
+    recs.update(rows.some(g for a, b, _ in same for g in (a, b) if g not in recs))
     for a, b, j in same:
         clusters.union(a, b)  # a person's "same" overrides the one-entry-per-list rule
         report.merges.append({"a": recs[a].id, "b": recs[b].id, "score": 1.0, "reason": f"judged same by {j.by}"})
 
     # 2. Candidates, scored, best first.
-    pairs = sorted(candidate_pairs(recs))
+    pairs = sorted(index.pairs())
+    del index
+    recs.update(rows.some(g for pair in pairs for g in pair if g not in recs))
     scored: list[tuple[float, int, int, Score]] = []
     for a, b in pairs:
         if (a, b) in judged:
@@ -249,43 +381,51 @@ def resolve(
             queued.append((a, b, s, f"not merged: {why}"))
         else:
             queued.append((a, b, s, "in the review band"))
+    queued = [q for q in queued if clusters.find(q[0]) != clusters.find(q[1])]
+    shown = rows.nodes((g for a, b, _, _ in queued for g in (a, b) if g >= len(idx)), remove=False)
+
+    def node_of(g: int) -> NodeRecord:
+        return nodes[idx[g]] if g < len(idx) else shown[g]
+
     for a, b, s, why in queued:
-        if clusters.find(a) == clusters.find(b):
-            continue
-        na, nb = nodes[idx[a]], nodes[idx[b]]
         report.review.append(
             ReviewItem(
-                pair_id(recs[a].id, recs[b].id), _summary(na, recs[a]), _summary(nb, recs[b]), s.value, s.reason, why
+                pair_id(recs[a].id, recs[b].id),
+                _summary(node_of(a), recs[a]),
+                _summary(node_of(b), recs[b]),
+                s.value,
+                s.reason,
+                why,
             )
         )
     report.review.sort(key=lambda r: (-r.score, r.id))
 
-    # 3. One node per cluster.
+    # 3. One node per cluster, where its first record was (after the records when all are bulk rows).
     canonical: dict[str, str] = {}
-    out_nodes: list[NodeRecord] = []
-    cluster_of = {k: clusters.find(k) for k in range(len(recs))}
-    members: dict[int, list[int]] = {}
-    for k, root in cluster_of.items():
-        members.setdefault(root, []).append(k)
-    first_of = {min(ms): ms for ms in members.values()}
-    by_node = {i: k for k, i in enumerate(idx)}
-    for i, n in enumerate(nodes):
-        k = by_node.get(i)
-        if k is None:
-            out_nodes.append(n)
-            continue
-        ms = first_of.get(k)
-        if ms is None:
-            continue  # merged into an earlier record's node
-        if len(ms) == 1:
-            out_nodes.append(n)
-            continue
-        merged = _merge_cluster([nodes[idx[m]] for m in ms])
+    groups = clusters.clusters()
+    taken = rows.nodes((g for ms in groups for g in ms if g >= len(idx)), remove=True)
+    at: dict[int, NodeRecord] = {}  # node index of a cluster's first record -> the merged node
+    gone: set[int] = set()
+    tail: list[NodeRecord] = []
+    for ms in sorted(groups, key=lambda ms: rank(ms[0])):
+        merged = _merge_cluster([nodes[idx[m]] if m < len(idx) else taken[m] for m in ms])
         for m in ms:
             canonical[recs[m].id] = recs[ms[0]].id
         report.merged_records += len(ms)
-        out_nodes.append(merged)
-    report.entities = len(recs) - sum(len(ms) - 1 for ms in members.values())
+        in_records = [idx[m] for m in ms if m < len(idx)]
+        gone.update(in_records)
+        if in_records:
+            at[min(in_records)] = merged
+        else:
+            tail.append(merged)
+    out_nodes: list[NodeRecord] = []
+    for i, n in enumerate(nodes):
+        if i in at:
+            out_nodes.append(at[i])
+        elif i not in gone:
+            out_nodes.append(n)
+    out_nodes += tail
+    report.entities = rows.end - sum(len(ms) - 1 for ms in groups)
 
     # 4. Edges re-pointed; loops made by merging dropped.
     out_edges: dict[str, EdgeRecord] = {}
@@ -300,6 +440,7 @@ def resolve(
             _union_props(out_edges[key].props, ne.props)
         else:
             out_edges[key] = ne
+    report.loops_dropped += repoint(bulk, canonical)
     report.seconds = round(time.perf_counter() - started, 3)
     return out_nodes, list(out_edges.values()), report
 
