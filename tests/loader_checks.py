@@ -57,7 +57,9 @@ def assert_bad_build_leaves_store(
     first build wrote. The build is the real one (merge, validation, atomic write); only the list of
     loaders is cut to the core and the one under test, to keep the test short."""
     core = (curated, countries, cset_eto, module)
-    monkeypatch.setattr(build_mod, "run_loaders", lambda dirs, progress=None, bulk=None: build_mod_run(dirs, core, bulk=bulk))
+    monkeypatch.setattr(
+        build_mod, "run_loaders", lambda dirs, progress=None, bulk=None: build_mod_run(dirs, core, bulk=bulk)
+    )
     raw = ROOT / "data" / "raw"
     store_path = tmp_path / "g.lbdb"
     with EmbeddedStore(store_path) as store:
