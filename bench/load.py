@@ -205,7 +205,7 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
     server = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(server)  # type: ignore[union-attr]
     uri = server.start()
-    from graph.store.neo4j_store import BATCH, WRITERS, Neo4jStore
+    from graph.store.neo4j_store import Neo4jStore
 
     neo = Neo4jStore(uri, "neo4j", server.PASSWORD)
     times = []
@@ -220,8 +220,25 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
     neo.clear()
     neo.close()
 
-    driver = neo4j.GraphDatabase.driver(uri, auth=("neo4j", server.PASSWORD))
     n_companies = n_nodes - len(COUNTRIES) - 1
+    rate = server_rate(uri, server.PASSWORD, n_companies, sum(counts.values()))
+    own = rows / rate
+    print(
+        f"Neo4j creating rows itself:     {own:6.2f} s  {rate:>10,.0f} rows/s  "
+        f"(no client; ours is {own / median:.2f} of it)"
+    )
+
+
+def server_rate(uri: str, password: str, nodes: int, edges: int) -> float:
+    """Rows per second that the server writes by itself: ``nodes`` companies, then ``edges`` ownership links.
+
+    It creates them from ``UNWIND range(...)`` in as many parallel sessions and
+    chunks as the store uses, with no client, no parameters and no
+    validation, then deletes everything: run it on an empty database.
+    """
+    from graph.store.neo4j_store import BATCH, WRITERS
+
+    driver = neo4j.GraphDatabase.driver(uri, auth=("neo4j", password))
     node_query = (
         "UNWIND range($lo, $hi - 1) AS i CREATE (:Company {id: 'c' + i, name: 'Company ' + i, "
         "country: 'CHN', roles: ['foundry'], sources: ['src-bench']})"
@@ -234,7 +251,7 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
 
     def chunk(query: str, lo: int, hi: int) -> None:
         with driver.session() as s:
-            s.execute_write(lambda tx: tx.run(query, lo=lo, hi=hi, n=n_companies).consume())
+            s.execute_write(lambda tx: tx.run(query, lo=lo, hi=hi, n=nodes).consume())
 
     def phase(query: str, total: int) -> None:
         with ThreadPoolExecutor(WRITERS) as pool:
@@ -242,16 +259,13 @@ def neo4j_runs(directory: Path, rows: int, n_nodes: int, counts: dict[str, int],
                 f.result()
 
     started = time.perf_counter()
-    phase(node_query, n_companies)
-    phase(edge_query, sum(counts.values()))
-    own = time.perf_counter() - started
-    print(
-        f"Neo4j creating rows itself:     {own:6.2f} s  {rows / own:>10,.0f} rows/s  "
-        f"(no client; ours is {own / median:.2f} of it)"
-    )
+    phase(node_query, nodes)
+    phase(edge_query, edges)
+    seconds = time.perf_counter() - started
     with driver.session() as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     driver.close()
+    return (nodes + edges) / seconds
 
 
 if __name__ == "__main__":

@@ -75,6 +75,10 @@ SOURCE = SourceInfo(
     bulk=True,
 )
 
+# The LEI-CDF columns the loader reads (names, or prefixes of repeated and address groups).
+LEI2_READS = ("LEI", "Entity.LegalName", "Entity.OtherEntityNames.", "Entity.TransliteratedOtherEntityNames.",
+              "Entity.LegalJurisdiction", "Entity.LegalAddress.", "Entity.HeadquartersAddress.", "Entity.EntityStatus",
+              "Entity.EntityCategory", "Registration.RegistrationStatus")  # fmt: skip
 LEI2_NEEDS = ("LEI", "Entity.LegalName", "Entity.LegalJurisdiction", "Entity.EntityStatus",
               "Entity.LegalAddress.Country", "Entity.HeadquartersAddress.Country", "Registration.RegistrationStatus")  # fmt: skip
 RR_NEEDS = ("Relationship.StartNode.NodeID", "Relationship.EndNode.NodeID", "Relationship.RelationshipType",
@@ -130,6 +134,7 @@ class Read:
 
 
 _LEI = re.compile(r"[0-9A-Z]{18}[0-9]{2}")
+_BASE36 = str.maketrans({c: str(int(c, 36)) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"})  # "A" -> "10"
 _OTHER_NAME = re.compile(r"Entity\.(Transliterated)?OtherEntityNames\.\w+\.\d+")
 
 
@@ -144,7 +149,7 @@ def lei_ok(lei: str) -> bool:
     """True when an LEI has 20 characters and its ISO 7064 MOD 97-10 check digits hold (ISO 17442)."""
     if not _LEI.fullmatch(lei):
         return False
-    return int("".join(str(int(c, 36)) for c in lei)) % 97 == 1
+    return int(lei.translate(_BASE36)) % 97 == 1
 
 
 def snake(local: str, prefix: str = "") -> str:
@@ -253,16 +258,18 @@ def _read_csv(ctx: Context, path: Path, read: Read) -> None:
         raise ctx.fail(
             f"missing column(s) {', '.join(missing)}; expected the {kind} golden-copy layout: {', '.join(needs)}"
         )
+    # An LEI-CDF row has some 240 cells; the loader reads about 40 of them, and builds its dict of those only.
+    read_cols = [(i, h) for i, h in enumerate(header) if kind != "lei" or h.startswith(LEI2_READS)]
     n = 0
     for line, cells in rows:
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         ctx.at(path, line)
         n += 1
         if len(cells) != len(header):
             ctx.skip(f"{len(cells)} cells, the header has {len(header)}")
             continue
-        row = {h: v for h, c in zip(header, cells) if (v := c.strip())}
+        row = {h: v for i, h in read_cols if (v := cells[i].strip())}
         if kind == "lei":
             _lei_row(ctx, path, line, row, read)
         elif kind == "rr":
@@ -273,16 +280,15 @@ def _read_csv(ctx: Context, path: Path, read: Read) -> None:
 
 
 def _numbered(row: dict[str, str], stem: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
-    """Repeated groups of a flattened CDF ("Relationship.Period.1.startDate" …) as a list of dicts."""
-    out = []
-    for k in range(1, 100):
-        group = {f: row[f"{stem}.{k}.{f}"] for f in fields if f"{stem}.{k}.{f}" in row}
-        if not group and not any(k2.startswith(f"{stem}.{k}.") for k2 in row):
-            if k > 5:
-                break
-            continue
-        out.append(group)
-    return [g for g in out if g]
+    """Repeated groups of a flattened CDF ("Relationship.Period.1.startDate" …) as a list of dicts, by number."""
+    prefix = stem + "."
+    groups: dict[int, dict[str, str]] = {}
+    for key, value in row.items():
+        if key.startswith(prefix):
+            number, _, name = key[len(prefix) :].partition(".")
+            if name in fields and number.isdigit():
+                groups.setdefault(int(number), {})[name] = value
+    return [groups[k] for k in sorted(groups)]
 
 
 def _address(row: dict[str, str], stem: str) -> str | None:

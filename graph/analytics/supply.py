@@ -77,15 +77,26 @@ def controlling_countries(g: nx.MultiDiGraph) -> set[str]:
     }
 
 
-def supply_chain(g: nx.MultiDiGraph, controlling: Iterable[str] | None = None) -> list[InputDependence]:
-    """Dependence of every supplied input, chokepoints first, then by concentration."""
+def supply_chain(
+    g: nx.MultiDiGraph, controlling: Iterable[str] | None = None, memo: dict[Any, Any] | None = None
+) -> list[InputDependence]:
+    """Dependence of every supplied input, chokepoints first, then by concentration.
+
+    ``memo`` keeps the headquarters and the supply shares read from ``g``
+    across calls (one pass over a projection of millions of edges each).
+    """
     ctrl = set(controlling) if controlling is not None else controlling_countries(g)
-    hq = {a: b for a, b, d in g.edges(data=True) if d.get("type") == "HEADQUARTERED_IN"}
+    memo = {} if memo is None else memo
+    if "hq" not in memo:
+        memo["hq"] = {a: b for a, b, d in g.edges(data=True) if d.get("type") == "HEADQUARTERED_IN"}
+    if "supplies" not in memo:
+        memo["supplies"] = [(a, b, d) for a, b, d in g.edges(data=True) if d.get("type") == "SUPPLIES"]
+    hq = memo["hq"]
     company_shares: dict[str, dict[str, float]] = defaultdict(dict)
     country_shares: dict[str, dict[str, float]] = defaultdict(dict)
     years: dict[str, int] = {}
-    for a, b, d in g.edges(data=True):
-        if d.get("type") != "SUPPLIES" or d.get("share") is None or g.nodes[b].get("label") != "Technology":
+    for a, b, d in memo["supplies"]:
+        if d.get("share") is None or g.nodes[b].get("label") != "Technology":
             continue
         target = country_shares if g.nodes[a].get("label") == "Country" else company_shares
         target[b][a] = max(target[b].get(a, 0.0), float(d["share"]))
@@ -195,7 +206,7 @@ def dependence_of(
     others = ctrl - {home}
     key = frozenset(others)
     if key not in memo:
-        memo[key] = {d.input: d for d in supply_chain(g, others)}
+        memo[key] = {d.input: d for d in supply_chain(g, others, memo)}
     by_input = memo[key]
     group = {entity} if label == "Country" else group_of(g, entity)
     own = {t for m in group for _, t, d in g.out_edges(m, data=True) if d.get("type") == "SUPPLIES"}

@@ -61,8 +61,10 @@ class Topology:
         # Positions follow id order, so results do not depend on how a store happens to return rows.
         self.nodes = self.nodes.sort_by("id")
         ids = self.nodes.column("id")
-        self.src = _positions(self.edges.column("start"), ids)
-        self.dst = _positions(self.edges.column("end"), ids)
+        ends = _positions(
+            pa.chunked_array([*self.edges.column("start").chunks, *self.edges.column("end").chunks], pa.string()), ids
+        )
+        self.src, self.dst = ends[: self.edges.num_rows], ends[self.edges.num_rows :]  # one hash of the ids for both
         encoded = pc.dictionary_encode(self.edges.column("type")).combine_chunks()
         self.types = encoded.dictionary.to_pylist()
         self.rtype = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)

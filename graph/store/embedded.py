@@ -139,16 +139,18 @@ class EmbeddedStore(GraphStore):
         return [(a, r, b) for a, r, b in rows]
 
     def _all_edges(self, types: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        # Read as Arrow columns: a million relationships come back in seconds, not minutes, row by row.
         out = []
         for rel_type in types:
             rel = self.schema.relationships[rel_type]
-            cols = ", ".join("r." + p for p in rel.properties)
             pattern = self._edge_pattern(rel_type)
             if pattern is None:
                 continue
-            for row in self._rows("MATCH " + pattern + " RETURN a.id, b.id, " + cols):
-                props = {k: v for k, v in zip(rel.properties, row[2:]) if v is not None}
-                out.append((row[0], row[1], rel_type, props))
+            names = list(rel.properties)
+            table = self._arrow("MATCH " + pattern + " RETURN a.id, b.id, " + ", ".join("r." + p for p in names))
+            columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+            for a, b, *values in zip(*columns, strict=True):
+                out.append((a, b, rel_type, {k: v for k, v in zip(names, values, strict=True) if v is not None}))
         return out
 
     def topology(
@@ -191,8 +193,8 @@ class EmbeddedStore(GraphStore):
                 raise self._translate(exc, None) from exc
 
     def _all_nodes(self) -> list[tuple[str, str, str]]:
-        rows = self._rows("MATCH " + self._node_pattern() + " RETURN n.id, label(n), n.name")
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        table = self._arrow("MATCH " + self._node_pattern() + " RETURN n.id, label(n), n.name")
+        return list(zip(*(table.column(i).to_pylist() for i in range(3)), strict=True))
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         nodes = dict.fromkeys(self.schema.labels, 0)
