@@ -42,12 +42,13 @@ def main() -> None:
         ctx = Context(patentsview.SOURCE, [raw])
         t = time.perf_counter()
         patentsview.load(ctx)
+        part = ctx.finish()  # the rows as Arrow tables (graph.bulk), as the build keeps them
         seconds = time.perf_counter() - t
         rows = sum(ctx.report.rows_read.values())
         print(f"loader: {rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; "
-              f"{len(ctx.nodes):,} nodes, {len(ctx.edges):,} edges")  # fmt: skip
+              f"{ctx.report.nodes:,} nodes, {ctx.report.edges:,} edges")  # fmt: skip
         t = time.perf_counter()
-        nodes, _, counted = portfolios(ctx.nodes, ctx.edges)
+        nodes, _, counted = portfolios(ctx.nodes, ctx.edges, [part] if part else [])
         print(f"portfolios: {counted.portfolios:,} for {counted.holders:,} holders in {time.perf_counter() - t:.1f} s")
         for n in nodes:
             if n.label == "Portfolio" and "hw01" in n.id and n.props.get("count", 0) > 10_000:

@@ -133,12 +133,13 @@ def neo4j_child(work: Path) -> None:
         neo4j_user="neo4j",
         neo4j_password=server.PASSWORD,
     )
+    store = open_store(settings)
+    store.clear()  # empty, with the schema's constraints: the baseline's lookups by id use them, as ours do
     # The baseline first, on the empty database, at the embedded build's size (at most 2M nodes and 2M links).
     counts = json.loads((work / "scale.lbdb.build.json").read_text())["counts"]
     own = server_rate(uri, server.PASSWORD, min(counts["nodes"], 2_000_000), min(counts["edges"], 2_000_000))
     print(f"the server creating rows itself: {own:,.0f} rows/s", flush=True)
     t = time.perf_counter()
-    store = open_store(settings)
     try:
         batch, _, _ = build_mod.build(store, settings, progress=lambda m: print(m, flush=True))
     finally:
@@ -204,6 +205,16 @@ def compare_child(work: Path, pairs: int = 20, entities: int = 100) -> None:
         f"EXPOSURE of {len(sample)} sampled entities: {len(sample) - len(differ)} the same on both stores "
         f"({len(emb['exposure']):,} and {len(neo['exposure']):,} exposed in all)"
     )
+    for x in differ[:5]:
+        a, b = emb["exposure"][x], neo["exposure"].get(x)
+        keys = sorted(
+            k
+            for k in a.components
+            if b is None
+            or json.dumps(a.components[k], sort_keys=True, default=str)
+            != json.dumps(b.components.get(k), sort_keys=True, default=str)
+        )
+        print(f"  differs: {x} in {', '.join(keys)}")
     for x in sample[:5]:
         print(
             f"  {x:<46} {emb['exposure'][x].score:>6} {neo['exposure'].get(x).score if x in neo['exposure'] else '-':>6}"

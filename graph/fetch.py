@@ -183,7 +183,7 @@ def _check_layout(module: ModuleType, parts: list[tuple[Path, str]], raw_dirs: S
             module.load(ctx)
         except LoaderError as exc:
             raise GraphError(f"the downloaded file does not have the layout the loader reads: {exc}") from exc
-        if not ctx.nodes and not ctx.edges:
+        if not ctx.report.nodes and not ctx.report.edges:  # counts bulk rows too (graph.bulk)
             raise GraphError("the downloaded file holds no records the loader can read")
 
 

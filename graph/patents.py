@@ -199,7 +199,9 @@ def _counted(rows: pa.Table, keys: list[str]) -> dict[Any, dict[str, Any]]:
     for i in range(rows.num_rows):
         key = tuple(cols[k][i] for k in keys)
         key = key[0] if len(key) == 1 else key
-        c = out.setdefault(key, {"n": 0, "years": Counter(), "as_of": None, "sources": set(), "first": None})
+        c = out.get(key)
+        if c is None:
+            c = out[key] = {"n": 0, "years": Counter(), "as_of": None, "sources": set(), "first": None}
         c["n"] += 1
         granted = cols["granted_max"][i]
         if granted:

@@ -175,3 +175,25 @@ def test_an_unknown_source_is_one_line(mirror: tuple[Mirror, str], raw: Path) ->
     res = fetch(raw, mirror[1], "src-nope")
     assert res.returncode != 0 and res.stderr.strip().count("\n") == 0
     assert "unknown source(s) src-nope" in res.stderr and "fetch --list" in res.stderr
+
+
+def test_a_bulk_source_is_checked_by_its_loader_too(mirror: tuple[Mirror, str], raw: Path) -> None:
+    """GLEIF's golden copy: a bulk source (graph.bulk), whose rows the loader keeps as columns, not records."""
+    import io
+    import zipfile
+
+    from loaders import gleif
+
+    state, url = mirror
+    fixtures = ROOT / "tests" / "fixtures" / gleif.FOLDER
+    for relative in gleif.SOURCE.downloads:
+        body = io.BytesIO()
+        with zipfile.ZipFile(body, "w") as archive:
+            name = Path(relative).name.removesuffix(".zip")
+            archive.writestr(name.replace("golden-copy", "golden-copy-20261204"), (fixtures / name).read_bytes())
+        state.bodies[relative] = body.getvalue()
+    res = fetch(raw, url, gleif.SOURCE.id)
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (raw / gleif.FOLDER).glob("*.zip")) == sorted(
+        Path(r).name for r in gleif.SOURCE.downloads
+    )

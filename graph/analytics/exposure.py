@@ -126,6 +126,17 @@ def _listings(g: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]:
                     "confidence": data.get("confidence", "high"),
                 }
             )
+    # Oldest first, undated last, then by list: the same order whatever order the store returned them in.
+    for entries in out.values():
+        entries.sort(
+            key=lambda x: (
+                x["since"] is None,
+                x["since"] or dt.date.min,
+                x["list"],
+                str(x["citation"]),
+                str(x["footnote"]),
+            )
+        )
     return out
 
 
@@ -227,7 +238,8 @@ def sanction_exposure(
         for entity, result in coverage(owns, test, seeds).items():
             standing.setdefault(entity, {})[str(test.get("id"))] = result
     ties: dict[str, list[dict[str, Any]]] = {}
-    for tie in listed_ties(g):
+    # In the order of the licences' ids, not the store's: both stores give the same answer.
+    for tie in sorted(listed_ties(g), key=lambda t: t.edge):
         ties.setdefault(tie.licensee, []).append(tie.__dict__ | {"role": "licensee"})
         ties.setdefault(tie.licensor, []).append(tie.__dict__ | {"role": "licensor"})
     dependence = _dependences(g, supply) if supply is not None else {}
@@ -266,5 +278,5 @@ def sanction_exposure(
         reached = any(x["status"] in ("covered", "undecided") for x in components["jurisdictions"].values())
         if score > 0 or entity in keep or reached:
             out.append(Exposure(entity, g.nodes[entity].get("name", entity), score, components))
-    out.sort(key=lambda e: (-e.score, e.name.lower()))
+    out.sort(key=lambda e: (-e.score, e.name.lower(), e.id))
     return out
