@@ -596,6 +596,7 @@ def _entity(ctx: Context, e: Record, exceptions: dict[str, tuple[Record, dict[st
 
 
 def _relationship(ctx: Context, r: Record, written: set[str], stubs: set[str]) -> None:
+    ctx.at(r.file, r.line)
     d = r.data
     child, parent, kind = d["child"], d["parent"], d["type"]
     if kind not in (*SUBSIDIARY, *FUND):
@@ -605,7 +606,6 @@ def _relationship(ctx: Context, r: Record, written: set[str], stubs: set[str]) -
     if bad:
         ctx.skip(f"LEI {bad[0]!r} fails its ISO 17442 check digits")
         return
-    ctx.at(r.file, r.line)
     if child not in written:
         ctx.skip(f"child LEI {child} has no Level 1 record in the files")
         return
