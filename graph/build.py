@@ -148,6 +148,22 @@ def merge(
     return list(merged.values()), list(out_edges.values())
 
 
+def merge_with(
+    nodes: list[NodeRecord], edges: list[EdgeRecord], parts: Sequence[Part]
+) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """:func:`merge` for a build with bulk rows (:mod:`graph.bulk`): the rows another record shares an id or
+    an xref with become records first; the parts keep their place in load order, and their relationships
+    follow the ids merged away."""
+    absorb(nodes, edges, parts)
+    aliases: dict[str, str] = {}
+    marks = [p.after for p in parts]
+    nodes, edges = merge(nodes, edges, aliases, marks)
+    for part, mark in zip(parts, marks, strict=True):
+        part.after = mark
+    repoint(parts, aliases)
+    return nodes, edges
+
+
 def _merge_props(into: dict[str, Any], other: dict[str, Any], keep_id: str) -> None:
     for k, v in other.items():
         if k == "id" or v is None:
@@ -177,13 +193,7 @@ def build(
     parts: list[Part] = []
     nodes, edges, reports = run_loaders(settings.raw_dirs, progress=progress, bulk=parts)
     t = lap("load", started)
-    absorb(nodes, edges, parts)  # bulk rows another record shares an id or xref with become records
-    aliases: dict[str, str] = {}
-    marks = [p.after for p in parts]
-    nodes, edges = merge(nodes, edges, aliases, marks)
-    for part, mark in zip(parts, marks, strict=True):
-        part.after = mark
-    repoint(parts, aliases)
+    nodes, edges = merge_with(nodes, edges, parts)
     t = lap("merge", t)
     judgements = load_judgements(settings.resolutions_path)  # a malformed file stops the build before any write
     nodes, edges, resolution = resolve(nodes, edges, judgements, settings, bulk=parts)
@@ -199,7 +209,9 @@ def build(
         f"counted {counted.patents} patents of {counted.holders} holders into {counted.portfolios} portfolios; "
         f"{counted.licence_links} links from licences to portfolios"
     )
-    progress(f"validating {len(nodes) + sum(p.rows() for p in parts)} nodes and edges")
+    progress(
+        f"validating {len(nodes)} nodes and {len(edges)} edges, and {sum(p.rows() for p in parts)} rows of bulk sources"
+    )
     batch = check(nodes, edges, parts)  # a build replaces the store, so nothing in it counts
     del nodes, edges, parts
     t = lap("validate", t)

@@ -219,23 +219,32 @@ def absorb(nodes: list[NodeRecord], edges: list[EdgeRecord], parts: Sequence[Par
         list({e.props.get("id") or edge_id(e.type, e.start, e.end, e.props.get("valid_from")) for e in edges}),
         pa.string(),
     )
-    ids = _repeated([t.column("id") for p in parts for t in p.nodes.values()])
-    xrefs = _repeated(
-        [pc.list_flatten(t.column("xrefs")) for p in parts for t in p.nodes.values() if "xrefs" in t.column_names]
+    # Claimed: by a record, or by more than one bulk row.
+    ids = pa.concat_arrays([record_ids, _repeated([t.column("id") for p in parts for t in p.nodes.values()])])
+    xrefs = pa.concat_arrays(
+        [
+            record_xrefs,
+            _repeated(
+                [
+                    pc.list_flatten(t.column("xrefs"))
+                    for p in parts
+                    for t in p.nodes.values()
+                    if "xrefs" in t.column_names
+                ]
+            ),
+        ]
     )
-    edge_ids = _repeated([t.column("id") for p in parts for t in p.edges.values()])
+    edge_ids = pa.concat_arrays([record_edge_ids, _repeated([t.column("id") for p in parts for t in p.edges.values()])])
     shift_n = shift_e = 0
     for part in parts:
         part.after += shift_n
         part.edges_after += shift_e
         promoted_nodes: list[NodeRecord] = []
         for label, table in sorted(part.nodes.items()):
-            hit = pc.or_(
-                pc.is_in(table.column("id"), value_set=record_ids), pc.is_in(table.column("id"), value_set=ids)
-            )
+            hit = pc.is_in(table.column("id"), value_set=ids)
             rows = set(np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist())
             if "xrefs" in table.column_names:
-                rows.update(_rows_with(table.column("xrefs"), pa.concat_arrays([record_xrefs, xrefs])).tolist())
+                rows.update(_rows_with(table.column("xrefs"), xrefs).tolist())
             if rows:
                 mask = _mask(table.num_rows, rows)
                 promoted_nodes += node_records(label, table.filter(mask))
@@ -243,7 +252,7 @@ def absorb(nodes: list[NodeRecord], edges: list[EdgeRecord], parts: Sequence[Par
         promoted_edges: list[EdgeRecord] = []
         for rel_type, table in sorted(part.edges.items()):
             col = table.column("id")
-            hit = pc.or_(pc.is_in(col, value_set=record_edge_ids), pc.is_in(col, value_set=edge_ids))
+            hit = pc.is_in(col, value_set=edge_ids)
             if pc.any(hit).as_py():
                 promoted_edges += edge_records(rel_type, table.filter(hit))
                 part.edges[rel_type] = table.filter(pc.invert(hit))
@@ -360,7 +369,7 @@ def _check_bulk(batch: Batch, parts: Sequence[Part], schema: Schema) -> None:
             _cites_sources(checked, sources)
             node_tables[label].append(checked)
             ids.append(checked.column("id").combine_chunks())
-            labels.append(pa.array(np.full(checked.num_rows, label, dtype=object), pa.string()))
+            labels.append(pa.repeat(pa.scalar(label, pa.string()), checked.num_rows))
     known_ids = pa.concat_arrays(ids)
     known_labels = pa.concat_arrays(labels).dictionary_encode()
     require(pc.count_distinct(known_ids).as_py() == len(known_ids))  # an id used twice

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from graph import build as build_mod
-from graph.bulk import BulkWriter, Part, absorb, check, repoint
+from graph.bulk import BulkWriter, Part, check
 from graph.errors import ValidationError
 from graph.model import Batch, validate
 from graph.patents import portfolios
@@ -59,13 +59,7 @@ def record_path(raw: list[Path]) -> Batch:
 def bulk_path(raw: list[Path]) -> tuple[Batch, list[Part]]:
     parts: list[Part] = []
     nodes, edges, _ = build_mod.run_loaders(raw, LOADERS, bulk=parts)
-    absorb(nodes, edges, parts)
-    aliases: dict[str, str] = {}
-    marks = [p.after for p in parts]
-    nodes, edges = build_mod.merge(nodes, edges, aliases, marks)
-    for part, mark in zip(parts, marks, strict=True):
-        part.after = mark
-    repoint(parts, aliases)
+    nodes, edges = build_mod.merge_with(nodes, edges, parts)
     nodes, edges, _ = resolve(nodes, edges, bulk=parts)
     nodes, edges, _ = portfolios(nodes, edges, parts)
     return check(nodes, edges, parts), parts

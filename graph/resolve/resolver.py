@@ -235,12 +235,17 @@ class _BulkRows:
             for k, rec in enumerate(self.records(t)):
                 yield offset + k, rec
 
-    def some(self, gs: Iterable[int]) -> dict[int, Record]:
-        """Matcher records of the given numbers."""
+    def _by_table(self, gs: Iterable[int]) -> dict[int, list[int]]:
+        """The rows of the given numbers, by table, in row order."""
         by_table: dict[int, list[int]] = {}
         for g in sorted(set(gs)):
             t, row = self.locate(g)
             by_table.setdefault(t, []).append(row)
+        return by_table
+
+    def some(self, gs: Iterable[int]) -> dict[int, Record]:
+        """Matcher records of the given numbers."""
+        by_table = self._by_table(gs)
         out = {}
         for t, rows in by_table.items():
             for row, rec in zip(rows, self.records(t, rows), strict=True):
@@ -264,10 +269,7 @@ class _BulkRows:
 
     def nodes(self, gs: Iterable[int], remove: bool) -> dict[int, NodeRecord]:
         """The rows of these numbers as node records; ``remove`` takes them out of their tables."""
-        by_table: dict[int, list[int]] = {}
-        for g in sorted(set(gs)):
-            t, row = self.locate(g)
-            by_table.setdefault(t, []).append(row)
+        by_table = self._by_table(gs)
         out: dict[int, NodeRecord] = {}
         for t, rows in by_table.items():
             p, label, table = self.tables[t]
